@@ -1,0 +1,70 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 4
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATION_DIRS := translations $(wildcard */translations)
+
+.PHONY: run serve test install dev-install translations migrate seed bench loadtest lint scheduler backup clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed translations
+
+dev-install: $(VENV)/.dev-installed translations
+
+translations: $(VENV)/.installed
+	@for d in $(TRANSLATION_DIRS); do $(BIN)/pybabel compile -q -f -d $$d || exit 1; done
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed
+	$(FLASK) seed-demo
+
+run: seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: seed
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+scheduler: migrate
+	$(FLASK) scheduler
+
+test: dev-install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: dev-install
+	$(BIN)/lint-imports --no-cache
+
+bench: dev-install
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m bench.run
+
+loadtest: dev-install
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m bench.loadtest
+
+backup:
+	@mkdir -p backups
+	@if [ -n "$$DATABASE_URL" ]; then pg_dump "$$DATABASE_URL" > backups/yinzhou-$$(date +%Y%m%d-%H%M%S).sql; \
+	else $(BIN)/python -c "import sqlite3,sys; s=sqlite3.connect('instance/yinzhou.db'); d=sqlite3.connect(sys.argv[1]); s.backup(d)" backups/yinzhou-$$(date +%Y%m%d-%H%M%S).db; fi
+	@ls -1t backups | head -1
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,103 @@
+"""The application factory: the composition root, the only core module that names the domains."""
+import importlib
+import logging
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from core import config, errors
+from core.extensions import babel, csrf, db, login_manager, migrate
+from core.permissions import can, register_placeholder
+
+DOMAINS = ("registry", "incubation", "talent", "finance", "goals")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app. `overrides` (tests) win over the environment."""
+    app = Flask(__name__.split(".")[0], root_path=str(config.ROOT),
+                template_folder="templates", static_folder="static")
+    app.config.from_mapping(config.load(overrides))
+    _logging(app)
+    _extensions(app)
+    _core_parts(app)
+    for name in DOMAINS:
+        _wire_domain(app, name)
+    return app
+
+
+def _logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+
+
+def _select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return "zh"
+
+
+def _extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_user_from_bearer)
+    login_manager.unauthorized_handler(_unauthorized)
+    errors.init_app(app)
+
+
+def _load_user(user_id: str):
+    from core.auth.models import User
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _load_user_from_bearer(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    from core.auth.service import user_for_token
+    return user_for_token(header[7:].strip())
+
+
+def _unauthorized():
+    from flask import jsonify, redirect, url_for
+    from flask_babel import gettext as _
+    if request.path.startswith("/api/"):
+        return jsonify({"message": _("请先登录"), "code": 401, "errors": {}}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _core_parts(app: Flask) -> None:
+    from core import cli, nav, records, views
+    from core.auth import models as _auth_models  # noqa: F401 - register tables
+    from core.audit import models as _audit_models  # noqa: F401
+    from core.auth.views import bp as auth_bp
+    app.register_blueprint(views.bp)
+    app.register_blueprint(auth_bp)
+    cli.init_app(app)
+    register_placeholder("domain", records.entity_domain)
+    app.jinja_env.globals.update(can=can, nav_items=nav.items, get_locale=get_locale,
+                                 current_user=current_user)
+    from core import scheduler
+    scheduler.init_app(app)
+
+
+def _wire_domain(app: Flask, name: str) -> None:
+    """Each domain exposes `<name>/wiring.py: init_app(app)`; missing ones are skipped."""
+    try:
+        module = importlib.import_module(f"{name}.wiring")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{name}.wiring":
+            raise
+        return
+    module.init_app(app)

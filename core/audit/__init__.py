@@ -1,0 +1,1 @@
+"""Hash-chained audit trail: every change to a domain record, field by field."""

@@ -1,0 +1,1 @@
+"""Units, users, login, API tokens."""

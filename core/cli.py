@@ -1,0 +1,108 @@
+"""Core commands: users, audit, seeding."""
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from core.audit import service as audit
+from core.auth import service as auth
+from core.db import db
+from core.errors import ServiceError
+from core.seed import seed_demo_users, seed_units
+
+users_cli = AppGroup("users", help="用户管理 / manage users")
+audit_cli = AppGroup("audit", help="审计日志 / audit trail")
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--unit", required=True, help="unit code or Chinese name, e.g. kjj or 区科技局")
+@click.option("--role", required=True, help="admin | manager | editor | viewer")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--display-name", default="")
+def users_create(name, unit, role, password_stdin, display_name):
+    """Create a user (password from a prompt, or from stdin with --password-stdin)."""
+    if role not in ("admin", "manager", "editor", "viewer"):
+        _fail(f"unknown role: {role} (admin, manager, editor, viewer)")
+    if auth.get_unit(unit) is None:
+        _fail(f"unknown unit: {unit}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        auth.create_user(name, password, unit=unit, role=role, display_name=display_name)
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"created user {name} ({role}, {unit})")
+
+
+@users_cli.command("token")
+@click.argument("name")
+def users_token(name):
+    """Print a new API bearer token for NAME (only its hash is stored)."""
+    from sqlalchemy import select
+
+    from core.auth.models import User
+    user = db.session.scalars(select(User).where(User.username == name)).first()
+    if user is None:
+        _fail(f"unknown user: {name}")
+    token = auth.issue_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Walk the hash chain; report the first broken link (exit 1) or OK."""
+    count, broken, reason = audit.verify()
+    if reason:
+        where = f"seq {broken.seq} (id {broken.id}, {broken.action})" if broken else "head"
+        click.echo(f"BROKEN at {where}: {reason}; {count} entries verified before it")
+        sys.exit(1)
+    click.echo(f"OK: {count} entries verified")
+
+
+@click.command("seed-units")
+def seed_units_cmd():
+    """Load the plan's responsible units (idempotent)."""
+    added = seed_units()
+    db.session.commit()
+    click.echo(f"units: {added} added")
+
+
+@click.command("seed")
+def seed_cmd():
+    """Load all reference data: units, then each domain's (pools, plan goals, …). Idempotent."""
+    from core.seed import run_seeders
+    added = seed_units()
+    reports = run_seeders()
+    db.session.commit()
+    click.echo(f"units: {added} added")
+    for line in reports:
+        if line:
+            click.echo(line)
+
+
+@click.command("seed-demo")
+def seed_demo_cmd():
+    """Create demo users that do not exist yet and print their passwords once."""
+    seed_units()
+    created = seed_demo_users()
+    db.session.commit()
+    if not created:
+        click.echo("demo users already exist (passwords were printed when they were created)")
+    for username, password, unit, role in created:
+        click.echo(f"  {username:<12} {password:<16} {role:<8} {unit}")
+
+
+def init_app(app) -> None:
+    for cmd in (users_cli, audit_cli, seed_units_cmd, seed_cmd, seed_demo_cmd):
+        app.cli.add_command(cmd)

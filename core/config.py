@@ -1,0 +1,74 @@
+"""Configuration from the environment; secrets never live in the repository."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, or generated once into instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _pii_key(instance: Path) -> str:
+    """Key for the keyed hash of personal ID numbers (talent); same rule as SECRET_KEY."""
+    if os.environ.get("PII_HASH_KEY"):
+        return os.environ["PII_HASH_KEY"]
+    path = instance / "pii_hash_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(instance: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance / 'yinzhou.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(overrides: dict | None = None) -> dict:
+    """The app's settings: defaults, then the environment, then explicit overrides (tests)."""
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH", INSTANCE))
+    cfg = {
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "LANGUAGES": ("zh", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOCKOUT_ATTEMPTS": 5,
+        "LOCKOUT_MINUTES": 15,
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+    if "SECRET_KEY" not in overrides:
+        cfg["SECRET_KEY"] = _secret_key(instance)
+    if "PII_HASH_KEY" not in overrides:
+        cfg["PII_HASH_KEY"] = _pii_key(instance)
+    cfg.update(overrides)
+    return cfg

@@ -1,0 +1,133 @@
+"""The one permission mechanism: `<domain>.<action>` strings granted to roles, scoped by unit.
+
+Pages, forms, exports and the API all go through `can()` — via `@requires(...)` on views,
+`get_in_scope_or_404()` for a record, and `can()` in templates. No view compares role names.
+"""
+from functools import wraps
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from core.db import db
+
+# Which units own (may write) each domain, by unit code.
+DOMAIN_UNITS: dict[str, frozenset[str]] = {
+    "registry": frozenset({"jxj"}),
+    "incubation": frozenset({"kjj"}),
+    "finance": frozenset({"jrb"}),
+    "talent": frozenset({"rsj", "rcb"}),
+}
+
+# The one table. "*" = everything; "*.view" = view in every domain; "@own.X" = X in the
+# domains the user's unit owns (see DOMAIN_UNITS).
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"*"}),
+    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "talent.aggregate"}),
+    "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
+                         "@own.personal", "goals.report", "talent.aggregate"}),
+    "viewer": frozenset({"account.self", "*.view", "@own.personal", "talent.aggregate"}),
+}
+
+# Permissions that only the admin role holds whatever the unit (no wildcard reaches them).
+ADMIN_ONLY = frozenset({"admin.users", "admin.reference", "registry.admin", "goals.admin",
+                        "audit.verify", "finance.admin"})
+
+# Permissions every signed-in user holds: not "writes" in the permission-matrix sense.
+EVERYONE = frozenset({"account.self"})
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "core.health", "core.set_language"})
+
+
+def _grant_matches(grant: str, perm: str, unit_code: str | None) -> bool:
+    domain, _, action = perm.partition(".")
+    if grant == "*":
+        return True
+    if perm in ADMIN_ONLY:
+        return False
+    if grant.startswith("*."):
+        return action == grant[2:]
+    if grant.startswith("@own."):
+        return action == grant[5:] and unit_code in DOMAIN_UNITS.get(domain, ())
+    return grant == perm
+
+
+def can(perm: str, obj=None, user=None) -> bool:
+    """True when `user` (default: the current user) holds `perm`, and `obj` is in its scope.
+
+    A record in scope: for writes, the record's owning units (its `owner_unit_codes()` if it has
+    one) must include the user's unit, unless the role's grant is not unit-scoped.
+    """
+    user = user if user is not None else current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    unit_code = user.unit.code if user.unit else None
+    grants = ROLE_GRANTS.get(user.role, frozenset())
+    if not any(_grant_matches(gr, perm, unit_code) for gr in grants):
+        return False
+    return obj is None or _in_scope(user, perm, obj, unit_code)
+
+
+def _in_scope(user, perm: str, obj, unit_code: str | None) -> bool:
+    if user.role == "admin" or perm.endswith((".view", ".export", ".aggregate", ".approve")):
+        return True
+    owners = obj.owner_unit_codes() if hasattr(obj, "owner_unit_codes") else None
+    return owners is None or unit_code in owners
+
+
+def requires(perm: str):
+    """View decorator: login required, then `perm` (may contain `{domain}` resolved per request)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from core.extensions import login_manager
+                return login_manager.unauthorized()
+            needed = perm.format(**_placeholders(kwargs)) if "{" in perm else perm
+            if not can(needed):
+                abort(403)
+            g.required_permission = needed
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = perm
+        return wrapped
+
+    return decorator
+
+
+_PLACEHOLDER_RESOLVERS = {}
+
+
+def register_placeholder(name: str, resolver) -> None:
+    """Let `{name}` in a permission be resolved from the view's arguments (e.g. entity → domain)."""
+    _PLACEHOLDER_RESOLVERS[name] = resolver
+
+
+def _placeholders(view_args: dict) -> dict:
+    out = {}
+    for name, resolver in _PLACEHOLDER_RESOLVERS.items():
+        value = resolver(view_args)
+        if value is None:
+            abort(404)
+        out[name] = value
+    return out
+
+
+def get_in_scope_or_404(model, ident, perm: str):
+    """Load `model` by primary key; 404 when absent, 403 when out of the user's scope for `perm`."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    if not can(perm, obj):
+        abort(403)
+    return obj
+
+
+def ensure(perm: str, obj=None) -> None:
+    """Abort 403 unless the current user holds `perm` (on `obj`)."""
+    if not can(perm, obj):
+        abort(403)
+
+
+def is_write_request() -> bool:
+    return request.method not in ("GET", "HEAD", "OPTIONS")

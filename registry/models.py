@@ -1,0 +1,140 @@
+"""Registry records: firms keyed by the credit code, annual facts, cultivation pools."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+                        Numeric, String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Archivable, Timestamped, Versioned, db
+
+MONEY = Numeric(18, 4)
+
+PLAN_SECTORS = ("新型材料", "智能终端产品", "关键基础件", "高端电子", "信息软件",
+                "高端汽配", "智能电器", "时尚服装", "高端装备", "新一代信息技术",
+                "光电", "医药健康", "工业创新设计", "科技研发服务", "检测检验")
+
+PARKS = ("鄞州工业园区", "鄞州经济开发区", "鄞州投资创业中心", "中车产业基地", "南部商务区",
+         "e创意特色小镇", "其他")
+
+
+class Firm(Versioned, Archivable, Timestamped, db.Model):
+    __tablename__ = "registry_firms"
+    __entity__ = "registry.firm"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    former_names: Mapped[list] = mapped_column(JSON, default=list)
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    firm_type: Mapped[str | None] = mapped_column(String(100))
+    legal_rep: Mapped[str | None] = mapped_column(String(100))
+    capital_amount: Mapped[Decimal | None] = mapped_column(MONEY)      # 万 units of capital_currency
+    capital_currency: Mapped[str | None] = mapped_column(String(3))
+    capital_raw: Mapped[str | None] = mapped_column(String(64))
+    business_scope: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(500))
+    town_code: Mapped[str | None] = mapped_column(String(9), index=True)   # 330212xxx street/town
+    park: Mapped[str | None] = mapped_column(String(64), index=True)
+    industry_code: Mapped[str | None] = mapped_column(String(4), index=True)  # GB/T 4754-2017
+    plan_sector: Mapped[str | None] = mapped_column(String(32), index=True)
+    above_scale: Mapped[bool] = mapped_column(Boolean, default=False)     # 规上
+    high_tech: Mapped[bool] = mapped_column(Boolean, default=False)       # 高新技术企业
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)          # 上市
+    stock_code: Mapped[str | None] = mapped_column(String(16))
+    code_override_reason: Mapped[str | None] = mapped_column(Text)      # admin accepted a failing code
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("registry_firms.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    facts: Mapped[list["FirmFact"]] = relationship(back_populates="firm", order_by="FirmFact.year")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+    @property
+    def code_overridden(self) -> bool:
+        return bool(self.code_override_reason)
+
+    def owner_unit_codes(self):
+        return {"jxj"}
+
+
+class FirmFact(Versioned, Timestamped, db.Model):
+    """One row per firm per year; money in 万元."""
+
+    __tablename__ = "registry_firm_facts"
+    __entity__ = "registry.fact"
+    __table_args__ = (UniqueConstraint("firm_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("registry_firms.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[Decimal | None] = mapped_column(MONEY)            # 主营业务收入
+    output_value: Mapped[Decimal | None] = mapped_column(MONEY)       # 产值
+    value_added: Mapped[Decimal | None] = mapped_column(MONEY)        # 增加值
+    rd_spend: Mapped[Decimal | None] = mapped_column(MONEY)           # R&D 经费支出
+    net_profit: Mapped[Decimal | None] = mapped_column(MONEY)         # 净利润
+    invention_patents: Mapped[int | None] = mapped_column(Integer)    # 有效发明专利
+    employees: Mapped[int | None] = mapped_column(Integer)
+    brand_output: Mapped[Decimal | None] = mapped_column(MONEY)       # 品牌产品产值
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    firm: Mapped[Firm] = relationship(back_populates="facts")
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.firm.name if self.firm else self.firm_id} · {self.year}"
+
+    def owner_unit_codes(self):
+        return {"jxj"}
+
+
+class Pool(Versioned, Archivable, Timestamped, db.Model):
+    """A cultivation pool — data, not code; admins add more."""
+
+    __tablename__ = "registry_pools"
+    __entity__ = "registry.pool"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def audit_label(self) -> str:
+        return self.name_zh
+
+    def owner_unit_codes(self):
+        return {"jxj"}
+
+
+class PoolMembership(Versioned, Timestamped, db.Model):
+    """Firm in pool from entered_on until exited_on (exclusive). As of D: entered_on <= D < exited_on."""
+
+    __tablename__ = "registry_pool_memberships"
+    __entity__ = "registry.membership"
+    __table_args__ = (
+        CheckConstraint("exited_on IS NULL OR exited_on >= entered_on", name="exit_after_entry"),
+        Index("ix_registry_pool_memberships_pool_dates", "pool_id", "entered_on", "exited_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("registry_pools.id"))
+    firm_id: Mapped[int] = mapped_column(ForeignKey("registry_firms.id"), index=True)
+    entered_on: Mapped[date] = mapped_column(Date)
+    exited_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    exit_reason: Mapped[str] = mapped_column(Text, default="")
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+    pool: Mapped[Pool] = relationship()
+    firm: Mapped[Firm] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.firm.name if self.firm else self.firm_id} @ {self.pool.name_zh if self.pool else self.pool_id}"
+
+    def owner_unit_codes(self):
+        return {"jxj"}
