@@ -1,8 +1,10 @@
 """The application factory: the composition root, the only core module that names the domains."""
 import importlib
 import logging
+import os
 
-from flask import Flask, request, session
+from flask import Flask, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -33,6 +35,8 @@ def _logging(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "zh"
     lang = session.get("lang")
     if lang in ("zh", "en"):
         return lang
@@ -45,6 +49,8 @@ def _extensions(app: Flask) -> None:
                      compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    app.session_interface = _SessionInterface()
+    app.before_request(_fresh_request_state)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -66,7 +72,25 @@ def _load_user_from_bearer(req):
     if not header.startswith("Bearer "):
         return None
     from core.auth.service import user_for_token
+    g.login_via_bearer = True
     return user_for_token(header[7:].strip())
+
+
+def _fresh_request_state() -> None:
+    """`g` belongs to the app context, which an outer context (CLI, tests) may share across
+    requests: never let one request's signed-in user leak into the next."""
+    for key in ("_login_user", "login_via_bearer", "_flask_babel", "required_permission"):
+        g.pop(key, None)
+    g.request_started = True  # Flask-Babel treats an empty `g` as "no context"
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """A bearer-token request never gets a session cookie (Flask-Login's recipe for APIs)."""
+
+    def save_session(self, *args, **kwargs):
+        if g.get("login_via_bearer"):
+            return None
+        return super().save_session(*args, **kwargs)
 
 
 def _unauthorized():
@@ -78,14 +102,15 @@ def _unauthorized():
 
 
 def _core_parts(app: Flask) -> None:
-    from core import cli, nav, records, views
+    from core import cli, imports, import_cli, import_views, nav, records, views  # noqa: F401
     from core.auth import models as _auth_models  # noqa: F401 - register tables
     from core.audit import models as _audit_models  # noqa: F401
     from core.auth.views import bp as auth_bp
     app.register_blueprint(views.bp)
     app.register_blueprint(auth_bp)
     cli.init_app(app)
-    register_placeholder("domain", records.entity_domain)
+    app.cli.add_command(import_cli.import_cli)
+    register_placeholder("domain", lambda args: records.entity_domain(args) or imports.kind_domain(args))
     app.jinja_env.globals.update(can=can, nav_items=nav.items, get_locale=get_locale,
                                  current_user=current_user)
     from core import scheduler
@@ -93,7 +118,13 @@ def _core_parts(app: Flask) -> None:
 
 
 def _wire_domain(app: Flask, name: str) -> None:
-    """Each domain exposes `<name>/wiring.py: init_app(app)`; missing ones are skipped."""
+    """Each domain exposes `<name>/wiring.py: init_app(app)`; missing ones are skipped.
+
+    YZ_DOMAINS (comma-separated) limits which domains are wired — for working on one part alone.
+    """
+    only = os.environ.get("YZ_DOMAINS")
+    if only is not None and name not in only.split(","):
+        return
     try:
         module = importlib.import_module(f"{name}.wiring")
     except ModuleNotFoundError as exc:

@@ -58,7 +58,8 @@ def load(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": ";".join(
+            str(p) for p in [ROOT / "translations", *sorted(ROOT.glob("*/translations"))]),
         "LANGUAGES": ("zh", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOCKOUT_ATTEMPTS": 5,

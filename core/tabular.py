@@ -525,6 +525,7 @@ class Column:
     label_en: str = ""
     aliases: tuple[str, ...] = ()
     required: bool = False
+    sensitive: bool = False     # personal data: masked in previews and error reports
 
     def names(self) -> tuple[str, ...]:
         """All spellings that identify this column."""

@@ -1,0 +1,337 @@
+"""The import engine used by every domain: validate every row, then write all or nothing.
+
+A domain declares an `ImportKind` (columns, `parse`, `apply`) and registers it; this module does
+the rest — reading (core.tabular), header mapping, error collection with file line numbers,
+in-file duplicates, dry run, all-or-nothing or --skip-invalid, the batch record, and undo.
+Services are called with `batch_id` so each write's audit entry belongs to the batch; undo walks
+those entries backwards (created records archived or removed, updated fields restored).
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, inspect, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import tabular
+from core.audit import service as audit
+from core.audit.models import AuditEntry
+from core.db import Archivable, db, utcnow
+from core.errors import ServiceError
+from core.records import ENTITIES
+
+log = logging.getLogger(__name__)
+OUTCOMES = ("created", "updated", "unchanged")
+
+
+class RowInvalid(Exception):
+    """All problems of one row: [(column key or None, message), ...]."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]):
+        super().__init__("; ".join(m for _k, m in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    domain: str
+    label_zh: str
+    label_en: str
+    columns: tuple
+    parse: Callable[[dict, "ImportContext"], Any]
+    apply: Callable[[Any, "ImportContext"], str]
+    key: Callable[[Any], Any] | None = None
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportContext:
+    actor: Any
+    params: dict
+    dry_run: bool = False
+    batch_id: int | None = None
+    cache: dict = field(default_factory=dict)   # per-import memo for parse/apply lookups
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[dict] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    total_rows: int = 0
+    written: bool = False
+    batch_id: int | None = None
+    table: Any = None
+
+    def summary(self) -> dict:
+        """The CLI's one JSON object."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected, "errors": self.errors}
+
+
+class ImportBatch(db.Model):
+    __tablename__ = "core_import_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    total_rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="committed")   # committed | undone
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(String(64))
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register_kind(kind: ImportKind) -> None:
+    _KINDS[kind.name] = kind
+
+
+def kinds() -> dict[str, ImportKind]:
+    return dict(_KINDS)
+
+
+def kind_domain(view_args: dict) -> str | None:
+    """Permission placeholder resolver: `{domain}` from the `kind` URL argument."""
+    kind = _KINDS.get(view_args.get("kind", ""))
+    return kind.domain if kind else None
+
+
+def _err(row, column, message) -> dict:
+    return {"row": row, "column": column, "message": message}
+
+
+def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
+    if key is None:
+        return None
+    if key in hmap.index and hmap.index[key] < len(table.headers):
+        return table.headers[hmap.index[key]]
+    col = next((c for c in kind.columns if c.key == key), None)
+    return col.label_zh if col else key
+
+
+def read(kind: ImportKind, data: bytes, filename: str, result: ImportResult):
+    """Read and map the file; header-level problems go into result.errors (row 1 = header)."""
+    try:
+        table = tabular.read_table(data, filename)
+    except tabular.TableError as exc:
+        result.errors.append(_err(None, None, exc.message))
+        return None, None
+    hmap = tabular.map_headers(table.headers, kind.columns)
+    result.unknown_columns = list(hmap.unknown)
+    result.total_rows = len(table.rows)
+    result.table = table
+    header_line = getattr(table, "header_line", 1)
+    for key in hmap.missing:
+        col = next(c for c in kind.columns if c.key == key)
+        result.errors.append(_err(header_line, col.label_zh, _("缺少必填列“%(col)s”", col=col.label_zh)))
+    for key in hmap.duplicates:
+        col = next(c for c in kind.columns if c.key == key)
+        result.errors.append(_err(header_line, col.label_zh, _("列“%(col)s”出现了不止一次", col=col.label_zh)))
+    if not table.rows and not result.errors:
+        result.errors.append(_err(None, None, _("文件中没有数据行")))
+    return table, hmap
+
+
+def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
+    """parse() every row; collect every problem; in-file duplicates are errors on the later row."""
+    good, seen, bad_lines = [], {}, set()
+    for line, row in zip(table.line_numbers, table.rows):
+        values = hmap.pick(row)
+        try:
+            parsed = kind.parse(values, ctx)
+        except RowInvalid as exc:
+            for key, message in exc.problems:
+                result.errors.append(_err(line, _column_label(kind, table, hmap, key), message))
+            bad_lines.add(line)
+            continue
+        except ServiceError as exc:
+            result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
+            bad_lines.add(line)
+            continue
+        if kind.key is not None:
+            k = kind.key(parsed)
+            if k in seen:
+                key_col = kind.columns[0].key
+                result.errors.append(_err(line, _column_label(kind, table, hmap, key_col),
+                                          _("与第 %(first)s 行重复（%(key)s）", first=seen[k], key=k)))
+                bad_lines.add(line)
+                continue
+            seen[k] = line
+        good.append((line, parsed))
+    result.rejected = len(bad_lines)
+    return good
+
+
+def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for line, parsed in rows:
+        try:
+            if skip_invalid:
+                with db.session.begin_nested():
+                    outcome = kind.apply(parsed, ctx)
+            else:
+                outcome = kind.apply(parsed, ctx)
+        except ServiceError as exc:
+            result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
+            result.rejected += 1
+            continue
+        counts[outcome] += 1
+    result.created, result.updated, result.unchanged = counts["created"], counts["updated"], counts["unchanged"]
+
+
+def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,
+               dry_run: bool = False, skip_invalid: bool = False) -> ImportResult:
+    """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
+
+    Never commits: the caller commits when `result.written`, else rolls back. A dry run
+    applies inside the transaction to count created/updated/unchanged, then rolls back.
+    """
+    kind = _KINDS[kind_name]
+    params = dict(params or {})
+    result = ImportResult()
+    for name in kind.params:
+        if not params.get(name):
+            result.errors.append(_err(None, None, _("缺少参数 %(p)s", p=name)))
+    if result.errors:
+        return result
+    table, hmap = read(kind, data, filename, result)
+    if table is None or result.errors:
+        return result
+    ctx = ImportContext(actor=actor, params=params, dry_run=dry_run)
+    rows = _parse_rows(kind, table, hmap, ctx, result)
+    if result.errors and not skip_invalid:
+        return result
+    batch = ImportBatch(kind=kind.name, filename=filename[:255], actor_id=getattr(actor, "id", None),
+                        actor_name=getattr(actor, "username", "system"), params=params,
+                        total_rows=len(table.rows))
+    db.session.add(batch)
+    db.session.flush()
+    ctx.batch_id = result.batch_id = batch.id
+    _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid)
+    result.errors.sort(key=lambda e: (e["row"] or 0))
+    if dry_run or (result.errors and not skip_invalid):
+        db.session.rollback()
+        if not dry_run:
+            result.created = result.updated = result.unchanged = 0
+        result.batch_id = None
+        return result
+    batch.created, batch.updated, batch.unchanged, batch.rejected = (
+        result.created, result.updated, result.unchanged, result.rejected)
+    result.written = True
+    return result
+
+
+def error_report(result: ImportResult, kind_name: str) -> bytes:
+    """The uploaded rows plus an error column, with personal-data columns masked."""
+    kind = _KINDS[kind_name]
+    table = result.table
+    sensitive = {c.key for c in kind.columns if getattr(c, "sensitive", False)}
+    if table is not None and sensitive:
+        hmap = tabular.map_headers(table.headers, kind.columns)
+        idx = [hmap.index[k] for k in sensitive if k in hmap.index]
+        table.rows = [[mask(v) if i in idx else v for i, v in enumerate(r)] for r in table.rows]
+    if table is None:
+        table = tabular.Table(headers=[], rows=[], line_numbers=[])
+    return tabular.error_report_xlsx(table, result.errors)
+
+
+def mask(value: str) -> str:
+    """Keep the first and last four characters of personal data."""
+    value = value or ""
+    return value if len(value) <= 8 else value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+# ------------------------------------------------------------------------------- undo
+
+def _coerce(column, value):
+    if value is None:
+        return None
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    if kind is date and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if kind is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if kind is Decimal:
+        return Decimal(str(value))
+    if kind is bool and isinstance(value, str):
+        return value.lower() in ("true", "1")
+    if kind is int and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def undo_batch(batch: ImportBatch, actor) -> int:
+    """Reverse every audited write of `batch`, newest first. Returns the number of records touched.
+
+    Refused (ServiceError) when a record was changed after the import: undoing would
+    overwrite somebody's later edit.
+    """
+    if batch.status == "undone":
+        raise ServiceError(_("该批次已撤销"))
+    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.batch_id == batch.id)
+                                      .order_by(AuditEntry.seq.desc())))
+    targets = _undo_targets(entries)
+    for entry in entries:
+        entity, obj = targets[(entry.entity_type, entry.entity_id)]
+        _undo_entry(entry, entity, obj, actor, batch)
+    batch.status, batch.undone_at, batch.undone_by = "undone", utcnow(), getattr(actor, "username", "system")
+    db.session.flush()
+    return len(targets)
+
+
+def _undo_targets(entries) -> dict:
+    targets, last_version = {}, {}
+    for entry in entries:  # newest first: the first seen is the record's last batch write
+        key = (entry.entity_type, entry.entity_id)
+        if key in targets:
+            continue
+        entity = ENTITIES.get(entry.entity_type)
+        obj = db.session.get(entity.model, int(entry.entity_id)) if entity else None
+        if obj is None:
+            raise ServiceError(_("无法撤销：找不到记录 %(t)s #%(id)s", t=entry.entity_type, id=entry.entity_id))
+        last_version[key] = entry.record_version
+        if entry.record_version is not None and getattr(obj, "version", None) not in (None, entry.record_version):
+            raise ServiceError(_("无法撤销：记录“%(label)s”在导入后已被修改，请先核对该记录的修改历史",
+                                 label=entry.entity_label or entry.entity_id))
+        targets[key] = (entity, obj)
+    return targets
+
+
+def _undo_entry(entry, entity, obj, actor, batch) -> None:
+    verb = entry.action.rsplit(".", 1)[-1]
+    note = _("撤销导入批次 #%(id)s", id=batch.id)
+    if verb == "create":
+        if isinstance(obj, Archivable):
+            if obj.archived_at is None:
+                obj.archived_at, obj.archived_by_id = utcnow(), getattr(actor, "id", None)
+                audit.record(actor, f"{entry.entity_type}.undo", obj, note=note)
+        else:
+            audit.record(actor, f"{entry.entity_type}.undo", obj, note=note,
+                         changes={k: [v[1], None] for k, v in (entry.changes or {}).items()})
+            db.session.delete(obj)
+            db.session.flush()
+        return
+    columns = {c.key: c for c in inspect(type(obj)).column_attrs}
+    for name, (old, _new) in (entry.changes or {}).items():
+        if name in columns and name != "id":
+            setattr(obj, name, _coerce(columns[name].columns[0], old))
+    audit.record(actor, f"{entry.entity_type}.undo", obj, note=note)

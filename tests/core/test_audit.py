@@ -1,0 +1,106 @@
+"""Audit chain, tamper detection, archive/restore, stale forms — on a registry firm as the sample record."""
+from sqlalchemy import select, text
+
+from core.audit import service as audit
+from core.audit.models import AuditEntry
+from core.db import db
+from core.errors import StaleRecordError
+from core.records import archive, check_version, restore
+from registry.models import Firm
+from registry.uscc import generate
+
+
+def _firm(actor, name="宁波测试科技有限公司"):
+    firm = Firm(uscc=generate(), name=name)
+    db.session.add(firm)
+    audit.record(actor, "registry.firm.create", firm)
+    db.session.commit()
+    return firm
+
+
+def test_create_update_are_audited_field_by_field(app, admin):
+    firm = _firm(admin)
+    firm.name = "宁波测试科技股份有限公司"
+    audit.record(admin, "registry.firm.update", firm)
+    db.session.commit()
+    entries = audit.history("registry.firm", firm.id)
+    assert [e.action for e in entries] == ["registry.firm.create", "registry.firm.update"]
+    assert entries[0].changes["name"] == [None, "宁波测试科技有限公司"]
+    assert entries[1].changes == {"name": ["宁波测试科技有限公司", "宁波测试科技股份有限公司"]}
+    assert entries[1].actor_name == "admin" and entries[1].record_version == 2
+
+
+def test_audit_rolls_back_with_the_transaction(app, admin):
+    firm = Firm(uscc=generate(), name="回滚公司")
+    db.session.add(firm)
+    audit.record(admin, "registry.firm.create", firm)
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEntry)).all() == []
+    assert audit.verify() == (0, None, "")
+
+
+def test_chain_verifies_and_detects_tampering(app, admin):
+    for i in range(4):
+        _firm(admin, f"公司{i}")
+    count, broken, reason = audit.verify()
+    assert (count, broken, reason) == (4, None, "")
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["audit", "verify"])
+    assert res.exit_code == 0 and "OK: 4" in res.output
+    third = db.session.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
+    db.session.execute(text("UPDATE core_audit_entries SET actor_name = 'mallory' WHERE seq = 3"))
+    db.session.commit()
+    db.session.expire_all()
+    count, broken, reason = audit.verify()
+    assert broken.seq == 3 and reason == "hash" and count == 2
+    res = runner.invoke(args=["audit", "verify"])
+    assert res.exit_code == 1 and "seq 3" in res.output
+    assert third.id
+
+
+def test_deleted_entry_breaks_the_chain(app, admin):
+    for i in range(3):
+        _firm(admin, f"公司{i}")
+    db.session.execute(text("DELETE FROM core_audit_entries WHERE seq = 2"))
+    db.session.commit()
+    count, broken, reason = audit.verify()
+    assert broken.seq == 3 and reason in ("missing", "link")
+
+
+def test_archive_and_restore_via_pages(app, make_user, login):
+    editor = make_user("jxj1", unit="jxj", role="editor")
+    firm = _firm(editor)
+    client = login(editor)
+    assert client.post(f"/records/registry.firm/{firm.id}/archive", data={"note": "重复登记"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Firm, firm.id).archived_at is not None
+    client.post(f"/records/registry.firm/{firm.id}/restore", data={})
+    db.session.expire_all()
+    assert db.session.get(Firm, firm.id).archived_at is None
+    html = client.get(f"/records/registry.firm/{firm.id}/history").get_data(as_text=True)
+    assert "registry.firm.archive" in html and "registry.firm.restore" in html and "重复登记" in html
+    assert audit.verify()[2] == ""
+
+
+def test_other_units_cannot_archive(app, make_user, login):
+    firm = _firm(make_user("jxj1", unit="jxj"))
+    client = login(make_user("kjj1", unit="kjj", role="editor"))
+    assert client.post(f"/records/registry.firm/{firm.id}/archive", data={}).status_code == 403
+    assert client.get(f"/records/registry.firm/{firm.id}/history").status_code == 200
+    assert client.get("/records/no.such/1/history").status_code == 404
+
+
+def test_stale_version_is_refused_with_the_changes(app, admin):
+    firm = _firm(admin)
+    form_version = firm.version
+    firm.name = "他人修改后的名称"
+    audit.record(admin, "registry.firm.update", firm)
+    db.session.commit()
+    try:
+        check_version(firm, form_version)
+    except StaleRecordError as exc:
+        assert "已被他人修改" in exc.message
+        assert exc.changes[0]["field"] == "name" and exc.changes[0]["new"] == "他人修改后的名称"
+    else:
+        raise AssertionError("stale form accepted")
+    check_version(firm, firm.version)  # a fresh form passes
