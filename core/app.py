@@ -132,3 +132,16 @@ def _wire_domain(app: Flask, name: str) -> None:
             raise
         return
     module.init_app(app)
+    _register_api(app, name)
+
+
+def _register_api(app: Flask, name: str) -> None:
+    """`<name>/api.py` exposes `blp` (a flask-smorest Blueprint) registered on the one API."""
+    try:
+        module = importlib.import_module(f"{name}.api")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{name}.api":
+            raise
+        return
+    from core.api import register_blueprint
+    register_blueprint(app, module.blp)

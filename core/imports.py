@@ -180,18 +180,21 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
 
 def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
     counts = dict.fromkeys(OUTCOMES, 0)
-    for line, parsed in rows:
-        try:
-            if skip_invalid:
-                with db.session.begin_nested():
+    with audit.buffered():
+        for line, parsed in rows:
+            position = audit.mark()
+            try:
+                if skip_invalid:
+                    with db.session.begin_nested():
+                        outcome = kind.apply(parsed, ctx)
+                else:
                     outcome = kind.apply(parsed, ctx)
-            else:
-                outcome = kind.apply(parsed, ctx)
-        except ServiceError as exc:
-            result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
-            result.rejected += 1
-            continue
-        counts[outcome] += 1
+            except ServiceError as exc:
+                audit.discard_since(position)
+                result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
+                result.rejected += 1
+                continue
+            counts[outcome] += 1
     result.created, result.updated, result.unchanged = counts["created"], counts["updated"], counts["unchanged"]
 
 

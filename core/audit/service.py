@@ -1,10 +1,11 @@
 """Write and verify audit entries. Called by services inside their transaction; never commits."""
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, select, update
 
 from core.audit.models import AuditEntry, AuditHead
 from core.db import db, utcnow
@@ -82,27 +83,94 @@ def _take_head() -> AuditHead:
     return head
 
 
-def record(actor, action: str, obj, changes: dict | None = None, *, batch_id: int | None = None,
-           note: str = "", sensitive: frozenset[str] = frozenset()) -> AuditEntry:
-    """Write one audit entry for `obj` in the current transaction.
+_BUFFER_KEY = "audit_buffer"
 
-    `action` is `<domain>.<entity>.<verb>`. `changes` defaults to the pending field changes of
-    `obj` (computed before the flush that gives a new record its id). Fields named in
-    `sensitive` are written as "***".
+
+@contextmanager
+def buffered():
+    """Collect entries and write them at the end in one chained bulk insert (imports).
+
+    Inside the block `record()` only computes the changes; leaving the block flushes the
+    session once, takes the chain head once and inserts every entry. Use `mark()` /
+    `discard_since(mark)` to drop the entries of a row rolled back to a savepoint.
     """
-    if changes is None:
-        changes = changes_of(obj, sensitive)
+    if g_buffer() is not None:
+        yield
+        return
+    db.session.info[_BUFFER_KEY] = []
+    try:
+        yield
+        _write_buffer(db.session.info[_BUFFER_KEY])
+    finally:
+        db.session.info.pop(_BUFFER_KEY, None)
+
+
+def g_buffer():
+    return db.session.info.get(_BUFFER_KEY)
+
+
+def mark() -> int:
+    buf = g_buffer()
+    return len(buf) if buf is not None else 0
+
+
+def discard_since(position: int) -> None:
+    buf = g_buffer()
+    if buf is not None:
+        del buf[position:]
+
+
+def _write_buffer(pending: list) -> None:
+    if not pending:
+        return
     db.session.flush()
     head = _take_head()
+    rows, prev, seq = [], head.last_hash, head.seq - 1
+    for actor, action, obj, changes, batch_id, note in pending:
+        seq += 1
+        entry = _build(actor, action, obj, changes, batch_id, note, seq, prev)
+        prev = entry.hash
+        rows.append({c: getattr(entry, c) for c in _ENTRY_FIELDS})
+    db.session.execute(insert(AuditEntry), rows)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, last_hash=prev))
+    db.session.expire(head)
+
+
+_ENTRY_FIELDS = ("seq", "at", "actor_id", "actor_name", "action", "entity_type", "entity_id", "entity_label",
+                 "record_version", "batch_id", "changes", "prev_hash", "hash", "note")
+
+
+def _build(actor, action, obj, changes, batch_id, note, seq, prev) -> AuditEntry:
     entry = AuditEntry(
-        seq=head.seq, at=utcnow(), actor_id=getattr(actor, "id", None),
+        seq=seq, at=utcnow(), actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None) or "system", action=action,
         entity_type=entity_type_of(obj), entity_id=str(inspect(obj).identity[0]),
         entity_label=str(getattr(obj, "audit_label", "") or "")[:255],
         record_version=getattr(obj, "version", None), batch_id=batch_id,
-        changes=changes, prev_hash=head.last_hash, note=note,
+        changes=changes, prev_hash=prev, note=note,
     )
     entry.hash = _entry_hash(entry)
+    return entry
+
+
+def record(actor, action: str, obj, changes: dict | None = None, *, batch_id: int | None = None,
+           note: str = "", sensitive: frozenset[str] = frozenset()) -> AuditEntry | None:
+    """Write one audit entry for `obj` in the current transaction.
+
+    `action` is `<domain>.<entity>.<verb>`. `changes` defaults to the pending field changes of
+    `obj` (computed before the flush that gives a new record its id). Fields named in
+    `sensitive` are written as "***". Inside `buffered()` the entry is written when the block
+    ends (and None is returned).
+    """
+    if changes is None:
+        changes = changes_of(obj, sensitive)
+    buf = g_buffer()
+    if buf is not None:
+        buf.append((actor, action, obj, changes, batch_id, note))
+        return None
+    db.session.flush()
+    head = _take_head()
+    entry = _build(actor, action, obj, changes, batch_id, note, head.seq, head.last_hash)
     head.last_hash = entry.hash
     db.session.add(entry)
     db.session.flush()

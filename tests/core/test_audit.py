@@ -104,3 +104,24 @@ def test_stale_version_is_refused_with_the_changes(app, admin):
     else:
         raise AssertionError("stale form accepted")
     check_version(firm, firm.version)  # a fresh form passes
+
+
+def test_buffered_entries_chain_with_unbuffered_ones(app, admin):
+    _firm(admin, "先写入的公司")
+    with audit.buffered():
+        for i in range(5):
+            firm = Firm(uscc=generate(), name=f"批量公司{i}")
+            db.session.add(firm)
+            assert audit.record(admin, "registry.firm.create", firm, batch_id=7) is None
+        position = audit.mark()
+        firm = Firm(uscc=generate(), name="被丢弃的行")
+        db.session.add(firm)
+        audit.record(admin, "registry.firm.create", firm, batch_id=7)
+        audit.discard_since(position)
+        db.session.expunge(firm)
+    _firm(admin, "后写入的公司")
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.seq for e in entries] == list(range(1, 8))
+    assert sum(1 for e in entries if e.batch_id == 7) == 5
+    assert all(e.entity_id.isdigit() for e in entries)
+    assert audit.verify() == (7, None, "")
