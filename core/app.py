@@ -103,6 +103,7 @@ def _unauthorized():
 
 def _core_parts(app: Flask) -> None:
     from core import cli, imports, import_cli, import_views, nav, records, views  # noqa: F401
+    from core.auth import admin  # noqa: F401 - admin routes on the core blueprint
     from core.auth import models as _auth_models  # noqa: F401 - register tables
     from core.audit import models as _audit_models  # noqa: F401
     from core.auth.views import bp as auth_bp
