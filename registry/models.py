@@ -2,13 +2,14 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
                         Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Archivable, Timestamped, Versioned, db
 
 MONEY = Numeric(18, 4)
+NAME_SEPARATOR = "；"
 
 PLAN_SECTORS = ("新型材料", "智能终端产品", "关键基础件", "高端电子", "信息软件",
                 "高端汽配", "智能电器", "时尚服装", "高端装备", "新一代信息技术",
@@ -25,7 +26,9 @@ class Firm(Versioned, Archivable, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
-    former_names: Mapped[list] = mapped_column(JSON, default=list)
+    # Former names, "；"-separated text (a plain column so the audit trail and import undo restore it
+    # exactly); use the `former_names` list property.
+    former_names_text: Mapped[str | None] = mapped_column("former_names", Text)
     registered_on: Mapped[date | None] = mapped_column(Date)
     firm_type: Mapped[str | None] = mapped_column(String(100))
     legal_rep: Mapped[str | None] = mapped_column(String(100))
@@ -51,6 +54,16 @@ class Firm(Versioned, Archivable, Timestamped, db.Model):
     @property
     def audit_label(self) -> str:
         return f"{self.name} ({self.uscc})"
+
+    @property
+    def former_names(self) -> list[str]:
+        return [n for n in (self.former_names_text or "").split(NAME_SEPARATOR) if n]
+
+    @former_names.setter
+    def former_names(self, names) -> None:
+        text = NAME_SEPARATOR.join(n for n in (names or []) if n) or None
+        if text != self.former_names_text:
+            self.former_names_text = text
 
     @property
     def code_overridden(self) -> bool:

@@ -1,0 +1,303 @@
+"""Finance spreadsheets: import kinds (ipo-candidates, financing-events) and export tables.
+
+Rows are parsed without writing (parse_*), then applied through finance.service (apply_*).
+A firm not yet in the registry is registered when the row gives its name.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from core.errors import ServiceError
+from core.imports import ImportKind, RowInvalid, register_kind
+from core.tabular import Column
+from finance import service
+from finance.models import (ALL_STAGES, BOARDS, EXITED, FINANCING_TYPES, FIRST_STAGE, LISTED, IpoCandidate,
+                            stage_rank)
+from registry import service as registry_service
+from registry import uscc as uscc_mod
+from registry.spreadsheets import parse_date
+
+USCC = Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "社会信用代码", "USCC"), required=True)
+FIRM_NAME = Column("firm_name", "企业名称", "Firm name", aliases=("企业", "公司名称", "名称"))
+
+CANDIDATE_COLUMNS = (
+    USCC, FIRM_NAME,
+    Column("board", "拟上市板块", "Target board", aliases=("板块", "上市板块", "目标板块", "拟上市地"), required=True),
+    Column("entered_on", "入库日期", "Entered on", aliases=("入库时间",), required=True),
+    Column("stage", "当前阶段", "Current stage", aliases=("阶段", "所处阶段", "进展阶段")),
+    Column("on", "阶段日期", "Stage date", aliases=("当前阶段日期", "阶段时间")),
+    Column("note", "阶段说明", "Stage note", aliases=("退出原因", "说明")),
+    Column("stock_code", "股票代码", "Stock code", aliases=("证券代码",)),
+    Column("sponsor", "保荐机构", "Sponsor", aliases=("保荐人", "券商")),
+    Column("law_firm", "律师事务所", "Law firm", aliases=("律所",)),
+    Column("auditor", "会计师事务所", "Auditor", aliases=("审计机构", "会所")),
+    Column("expected_year", "预计上市年份", "Expected listing year", aliases=("预计上市时间", "预计上市年度")),
+    Column("contact_name", "联系人", "Contact", sensitive=True),
+    Column("contact_phone", "联系电话", "Contact phone", aliases=("电话", "手机"), sensitive=True),
+    Column("remark", "备注", "Remark"),
+)
+
+FINANCING_COLUMNS = (
+    USCC, FIRM_NAME,
+    Column("kind", "融资类型", "Type", aliases=("类型", "融资方式", "品种"), required=True),
+    Column("amount", "金额（万元）", "Amount (10k yuan)", aliases=("金额", "融资金额", "融资额", "募集资金"), required=True),
+    Column("on", "日期", "Date", aliases=("融资日期", "发行日期", "到账日期"), required=True),
+    Column("note", "备注", "Note"),
+)
+
+BOARD_ALIASES = {
+    "主板": "沪深主板", "上交所主板": "沪深主板", "深交所主板": "沪深主板", "沪市主板": "沪深主板",
+    "深市主板": "沪深主板", "a股主板": "沪深主板", "北京证券交易所": "北交所", "港股": "境外", "香港": "境外",
+    "港交所": "境外", "美股": "境外", "境外上市": "境外",
+}
+STAGE_ALIASES = {
+    "股改": "股份制改造", "辅导": "辅导备案", "申报": "申报受理", "受理": "申报受理", "审核通过": "审核通过/注册",
+    "注册": "审核通过/注册", "注册生效": "审核通过/注册", "过会": "审核通过/注册", "已上市": LISTED, "退库": EXITED,
+}
+TYPE_ALIASES = {
+    "ipo": "IPO", "首发": "IPO", "首次公开发行": "IPO", "增发": "再融资", "定增": "再融资", "配股": "再融资",
+    "可转债": "再融资", "公司债券": "公司债", "企业债券": "企业债", "短融": "短期融资券", "超短融": "短期融资券",
+    "超短期融资券": "短期融资券", "中票": "中期票据",
+}
+
+
+def _choice(text: str, choices, aliases: dict, message: str, key: str, problems: list):
+    text = (text or "").strip()
+    value = text if text in choices else aliases.get(text.lower().replace(" ", ""))
+    if value is None:
+        problems.append((key, message % {"v": text, "all": "、".join(choices)}))
+    return value
+
+
+def _code(values, problems) -> str | None:
+    try:
+        return uscc_mod.validate(values.get("uscc", ""))
+    except uscc_mod.USCCError as exc:
+        problems.append(("uscc", exc.message))
+        return None
+
+
+def _firm(code, name, problems):
+    """The registry firm for `code`; None (to be registered on apply) when a name is given."""
+    if code is None:
+        return None
+    firm = registry_service.find_firm(code)
+    if firm is None and not name:
+        problems.append(("uscc", _("该信用代码不在企业库中；请填写企业名称以便登记，或先导入企业")))
+    elif firm is not None and firm.archived_at is not None:
+        problems.append(("uscc", _("该企业已归档：%(name)s", name=firm.name)))
+    return firm
+
+
+def _date(values, key, problems, required=False) -> date | None:
+    text = (values.get(key) or "").strip()
+    if not text:
+        if required:
+            problems.append((key, _("请填写日期")))
+        return None
+    try:
+        value = parse_date(text)
+    except ValueError as exc:
+        problems.append((key, str(exc)))
+        return None
+    if value > date.today():
+        problems.append((key, _("日期不能晚于今天")))
+    return value
+
+
+def _resolve_firm(row, ctx):
+    if row.firm_id is not None:
+        return registry_service.find_firm(row.uscc)
+    return registry_service.ensure_firm(ctx.actor, uscc=row.uscc, name=row.firm_name, batch_id=ctx.batch_id)
+
+
+# ----------------------------------------------------------------------------- candidates
+
+@dataclass
+class CandidateRow:
+    uscc: str
+    firm_name: str
+    firm_id: int | None
+    board: str
+    entered_on: date
+    stage: str
+    on: date
+    note: str
+    stock_code: str
+    fields: dict
+
+
+def parse_candidate(values: dict, ctx) -> CandidateRow:
+    """One pool row: firm, board, entry date, current stage and its date. Collects every problem."""
+    problems: list = []
+    code = _code(values, problems)
+    name = (values.get("firm_name") or "").strip()
+    firm = _firm(code, name, problems)
+    board = _choice(values.get("board"), BOARDS, BOARD_ALIASES, _("未知的拟上市板块“%(v)s”（可选：%(all)s）"),
+                    "board", problems)
+    entered_on = _date(values, "entered_on", problems, required=True)
+    stage = FIRST_STAGE
+    if (values.get("stage") or "").strip():
+        stage = _choice(values["stage"], ALL_STAGES, STAGE_ALIASES, _("未知的阶段“%(v)s”（可选：%(all)s）"),
+                        "stage", problems)
+    on = _date(values, "on", problems, required=stage not in (None, FIRST_STAGE)) or entered_on
+    if stage == FIRST_STAGE and entered_on and on != entered_on:
+        problems.append(("on", _("阶段为“入库”时，阶段日期应与入库日期相同")))
+    if entered_on and on and on < entered_on:
+        problems.append(("on", _("阶段日期不能早于入库日期")))
+    note, stock_code = (values.get("note") or "").strip(), (values.get("stock_code") or "").strip()
+    if stage == EXITED and not note:
+        problems.append(("note", _("退出须填写原因")))
+    if stage == LISTED and not stock_code:
+        problems.append(("stock_code", _("上市须填写股票代码")))
+    fields = _candidate_fields(values, problems)
+    if problems:
+        raise RowInvalid(problems)
+    return CandidateRow(code, name, firm.id if firm else None, board, entered_on, stage, on, note, stock_code,
+                        fields)
+
+
+def _candidate_fields(values, problems) -> dict:
+    fields = {k: values[k].strip() for k in ("sponsor", "law_firm", "auditor", "contact_name", "contact_phone")
+              if (values.get(k) or "").strip()}
+    if (values.get("remark") or "").strip():
+        fields["note"] = values["remark"].strip()
+    year = (values.get("expected_year") or "").strip().removesuffix("年")
+    if year:
+        if year.isdigit() and 2000 <= int(year) <= 2100:
+            fields["expected_year"] = int(year)
+        else:
+            problems.append(("expected_year", _("预计上市年份应在 2000 至 2100 之间")))
+    return fields
+
+
+def apply_candidate(row: CandidateRow, ctx) -> str:
+    """Create the candidacy (then jump to the row's stage) or update the firm's open one."""
+    firm = _resolve_firm(row, ctx)
+    cand = service.open_candidacy(firm.id) or _closed_same_entry(firm.id, row)
+    if cand is None:
+        cand = service.add_candidate(ctx.actor, firm=firm, entered_on=row.entered_on, board=row.board,
+                                     batch_id=ctx.batch_id, **row.fields)
+        _move(cand, row, ctx)
+        return "created"
+    changed = service.update_candidate(cand, ctx.actor, entered_on=row.entered_on, board=row.board,
+                                       batch_id=ctx.batch_id, **row.fields)
+    if row.stage != cand.current_stage:
+        _move(cand, row, ctx)
+        changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _closed_same_entry(firm_id: int, row: CandidateRow) -> IpoCandidate | None:
+    """A finished candidacy that this row describes again (re-imported file): compare by entry date."""
+    return next((c for c in service.candidates_of_firm(firm_id)
+                 if not c.is_open and c.entered_on == row.entered_on), None)
+
+
+def _move(cand, row, ctx) -> None:
+    if row.stage == cand.current_stage:
+        return
+    note = row.note
+    if not note and stage_rank(row.stage) < stage_rank(cand.current_stage):
+        raise ServiceError(_("退回到较早的阶段须填写说明"), field="note")
+    service.move_stage(cand, stage=row.stage, on=row.on, note=note, stock_code=row.stock_code,
+                       actor=ctx.actor, batch_id=ctx.batch_id)
+
+
+# ----------------------------------------------------------------------------- financing
+
+@dataclass
+class FinancingRow:
+    uscc: str
+    firm_name: str
+    firm_id: int | None
+    kind: str
+    amount: Decimal
+    on: date
+    note: str
+
+
+def parse_amount(text: str) -> Decimal:
+    """'1,234.5', '1234.5万元', '12亿' (→ 120000) as 万元; must be > 0."""
+    raw = (text or "").strip().replace(",", "").replace("，", "")
+    factor = Decimal(1)
+    if raw.endswith(("亿元", "亿")):
+        raw, factor = re.sub(r"亿元?$", "", raw), Decimal(10000)
+    raw = re.sub(r"(万元|万)$", "", raw).strip()
+    try:
+        value = Decimal(raw) * factor
+    except InvalidOperation:
+        raise ValueError(_("金额“%(v)s”不是数字（单位：万元）", v=text)) from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError(_("金额须大于 0（万元）"))
+    if value >= service.MAX_AMOUNT:
+        raise ValueError(_("金额过大，请确认单位为万元"))
+    return value
+
+
+def parse_financing(values: dict, ctx) -> FinancingRow:
+    problems: list = []
+    code = _code(values, problems)
+    name = (values.get("firm_name") or "").strip()
+    firm = _firm(code, name, problems)
+    kind = _choice(values.get("kind"), FINANCING_TYPES, TYPE_ALIASES, _("未知的融资类型“%(v)s”（可选：%(all)s）"),
+                   "kind", problems)
+    amount = None
+    try:
+        amount = parse_amount(values.get("amount", ""))
+    except ValueError as exc:
+        problems.append(("amount", str(exc)))
+    on = _date(values, "on", problems, required=True)
+    if problems:
+        raise RowInvalid(problems)
+    return FinancingRow(code, name, firm.id if firm else None, kind, amount, on, (values.get("note") or "").strip())
+
+
+def apply_financing(row: FinancingRow, ctx) -> str:
+    """Record the event; an identical live event (same firm, type, amount, date) is left unchanged."""
+    firm = _resolve_firm(row, ctx)
+    if service.find_financing(firm.id, row.kind, row.amount, row.on) is not None:
+        return "unchanged"
+    service.record_financing(ctx.actor, firm=firm, kind=row.kind, amount=row.amount, on=row.on, note=row.note,
+                             batch_id=ctx.batch_id)
+    return "created"
+
+
+# ----------------------------------------------------------------------------- exports
+
+def candidate_table(candidates, *, personal: bool) -> tuple[list[str], list[list]]:
+    """Export rows in the import layout (so an exported file can be edited and re-imported)."""
+    cols = [c for c in CANDIDATE_COLUMNS if personal or not c.sensitive]
+    rows = []
+    for c in candidates:
+        record = {"uscc": c.firm.uscc, "firm_name": c.firm.name, "board": c.board, "entered_on": c.entered_on,
+                  "stage": c.current_stage, "on": c.current_stage_on, "note": _last_note(c),
+                  "stock_code": c.stock_code or "", "sponsor": c.sponsor, "law_firm": c.law_firm,
+                  "auditor": c.auditor, "expected_year": c.expected_year, "contact_name": c.contact_name,
+                  "contact_phone": c.contact_phone, "remark": c.note}
+        rows.append([record[col.key] for col in cols])
+    return [col.label_zh for col in cols], rows
+
+
+def _last_note(cand) -> str:
+    steps = service.active_stages(cand)
+    return steps[-1].note if steps else ""
+
+
+def financing_table(events) -> tuple[list[str], list[list]]:
+    headers = [c.label_zh for c in FINANCING_COLUMNS]
+    rows = [[e.firm.uscc, e.firm.name, e.kind, e.amount, e.on, e.note] for e in events]
+    return headers, rows
+
+
+def register() -> None:
+    register_kind(ImportKind(
+        name="ipo-candidates", domain="finance", label_zh="拟上市企业资源库", label_en="Pre-IPO candidates",
+        columns=CANDIDATE_COLUMNS, parse=parse_candidate, apply=apply_candidate, key=lambda r: r.uscc))
+    register_kind(ImportKind(
+        name="financing-events", domain="finance", label_zh="直接融资事件", label_en="Financing events",
+        columns=FINANCING_COLUMNS, parse=parse_financing, apply=apply_financing,
+        key=lambda r: f"{r.uscc} {r.kind} {r.amount} {r.on.isoformat()}"))

@@ -1,0 +1,89 @@
+"""Goals JSON API (/api/v1): every goal rolled up as of a date, and the records behind a number.
+
+`GET /goals?as_of=YYYY-MM-DD` → [{key, name, unit, baseline, baseline_year, target, target_year,
+actual, progress, expected, status, responsible_unit, …}]; `GET /goals/{key}/records?as_of=` →
+the records counted (computed goals) or the approved reported values (reported goals).
+"""
+import re
+from datetime import date
+
+import marshmallow as ma
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_smorest import abort
+
+from core.api import Blueprint, Day, plain
+from core.permissions import requires
+from goals import service
+
+blp = Blueprint("goals_api", __name__, url_prefix="/api/v1", description="规划目标 Goals and roll-ups")
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_:.-]{1,100}$")
+STATUSES = ("achieved", "on_track", "at_risk", "behind")
+
+
+class GoalSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    category = ma.fields.String(allow_none=True)
+    kind = ma.fields.String(metadata={"description": "computed | reported"})
+    unit = ma.fields.String(allow_none=True, metadata={"description": "unit of measure"})
+    baseline = ma.fields.Float(allow_none=True)
+    baseline_year = ma.fields.Integer(allow_none=True)
+    target = ma.fields.Float(allow_none=True)
+    target_max = ma.fields.Float(allow_none=True)
+    target_year = ma.fields.Integer(allow_none=True)
+    target_source = ma.fields.String(allow_none=True)
+    comparator = ma.fields.String(allow_none=True)
+    approximate = ma.fields.Boolean()
+    actual = ma.fields.Float(allow_none=True)
+    actual_note = ma.fields.String(allow_none=True)
+    actual_period = ma.fields.String(allow_none=True)
+    progress = ma.fields.Float(allow_none=True, metadata={"description": "fraction of the target: 1.0 = 100 %"})
+    expected = ma.fields.Float(allow_none=True, metadata={"description": "expected by as_of on the straight line"})
+    status = ma.fields.String(allow_none=True, metadata={"enum": list(STATUSES) + [None]})
+    projection = ma.fields.Float(allow_none=True)
+    responsible_unit = ma.fields.String(allow_none=True)
+    responsible_units = ma.fields.List(ma.fields.String())
+
+
+class GoalArgs(ma.Schema):
+    as_of = Day(metadata={"description": "YYYY-MM-DD, default today"})
+    unit = ma.fields.String(validate=ma.validate.Regexp(r"^[a-z0-9_]{1,32}$"),
+                            metadata={"description": "only the goals of this responsible unit (code)"})
+    lang = ma.fields.String(validate=ma.validate.OneOf(("zh", "en")))
+
+
+class RecordArgs(ma.Schema):
+    as_of = Day(metadata={"description": "YYYY-MM-DD, default today"})
+
+
+def _lang(args) -> str:
+    return args.get("lang") or ("en" if str(get_locale() or "zh").startswith("en") else "zh")
+
+
+@blp.route("/goals")
+@requires("goals.view")
+@blp.arguments(GoalArgs, location="query")
+@blp.response(200, GoalSchema(many=True))
+def goal_list(args):
+    """Every goal as of a date: actual, progress, expected-by-now, status, projection."""
+    return service.rollup(args.get("as_of") or date.today(), unit_code=args.get("unit"), lang=_lang(args))
+
+
+@blp.route("/goals/<string:key>/records")
+@requires("goals.view")
+@blp.arguments(RecordArgs, location="query")
+@blp.response(200, description="The records behind the goal's number as of the date (free-form objects: "
+                               "firm_id, uscc, firm_name and what was counted)")
+@blp.doc(responses={"200": {"content": {"application/json": {
+    "schema": {"type": "array", "items": {"type": "object"}}}}}})
+def goal_records(args, key):
+    """The records behind a goal's number as of a date."""
+    if not KEY_RE.match(key):
+        abort(404, message=_("目标不存在"))
+    try:
+        rows = service.records(key, args.get("as_of") or date.today())
+    except LookupError:
+        abort(404, message=_("目标不存在"))
+    return plain(list(rows))

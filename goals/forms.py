@@ -1,0 +1,38 @@
+"""Forms of goals/: shape only; the rules are in goals.service."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ReportForm(FlaskForm):
+    period = StringField(_l("填报期"), validators=[DataRequired(_l("请填写填报期")), Length(max=8)],
+                         description=_l("年度如 2019，季度如 2019-Q2"))
+    value = StringField(_l("数值"), validators=[DataRequired(_l("请填写数值")), Length(max=32)])
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    evidence = FileField(_l("佐证材料"))
+    draft = BooleanField(_l("仅保存草稿，暂不提交"))
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("退回原因"), validators=[Optional(), Length(max=2000)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新开放原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)])
+
+
+class TargetForm(FlaskForm):
+    value = StringField(_l("目标值"), validators=[DataRequired(_l("请填写目标值")), Length(max=32)])
+    value_max = StringField(_l("目标上限（区间目标）"), validators=[Optional(), Length(max=32)])
+    note = StringField(_l("修改说明"), validators=[Optional(), Length(max=500)])
+    version = HiddenField()
+
+
+class ThresholdForm(FlaskForm):
+    min_ratio = StringField(_l("阈值（1 = 100%）"), validators=[DataRequired(_l("请填写阈值")), Length(max=16)])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF-only form for buttons (mark read, run job)."""

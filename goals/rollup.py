@@ -1,0 +1,288 @@
+"""Roll-up of every goal for an as-of date: actual, progress, expected-by-now, status, projection.
+
+Rules:
+- actual: computed goals call core.indicators.compute(metric, as_of) (a missing or failing
+  indicator gives None with a note, never an error); reported goals take the latest approved
+  value whose period ended on or before as_of.
+- target: the first target year ≥ as_of's year (else the last); among several wordings for one
+  year the goal's own source (附件1) wins, the others are shown as alternatives.
+- progress = actual ÷ target (for "<=": target ÷ actual); a range uses its lower bound.
+- expected: straight line from (baseline, 31 Dec of baseline_year) — or (0, 2017-01-01) when the
+  plan gives no baseline — to (target, 31 Dec of target year), clamped at both ends.
+- status from StatusThreshold rows (data); projection at the target date from the snapshot trend
+  (least squares when ≥ 2 snapshots) or else from the baseline → actual line.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core import indicators
+from core.db import db
+from goals.models import Goal, GoalSnapshot, GoalTarget, GoalUnit, ReportedValue, StatusThreshold
+
+log = logging.getLogger(__name__)
+PLAN_START = date(2017, 1, 1)
+
+
+@dataclass
+class Actual:
+    value: Decimal | None
+    note: str = ""
+    period: str | None = None
+
+
+@dataclass
+class Row:
+    goal: Goal
+    target: GoalTarget | None
+    actual: Actual
+    progress: Decimal | None
+    expected: Decimal | None
+    status: str | None
+    projection: Decimal | None
+    alternatives: list = field(default_factory=list)
+
+
+def year_end(year: int) -> date:
+    return date(year, 12, 31)
+
+
+def goals_query(unit_code: str | None = None):
+    stmt = (select(Goal).options(selectinload(Goal.targets), selectinload(Goal.unit_links))
+            .order_by(Goal.position, Goal.id))
+    if unit_code:
+        from core.auth.models import Unit
+        stmt = stmt.where(Goal.unit_links.any(GoalUnit.unit.has(Unit.code == unit_code)))
+    return stmt
+
+
+# --------------------------------------------------------------------------- actual
+
+def actual_of(goal: Goal, as_of: date) -> Actual:
+    if goal.kind == "computed":
+        return _computed(goal, as_of)
+    return _reported(goal, as_of)
+
+
+def _computed(goal: Goal, as_of: date) -> Actual:
+    if not goal.metric or indicators.get(goal.metric) is None:
+        return Actual(None, _("指标“%(m)s”尚未登记，暂无数据", m=goal.metric or ""))
+    try:
+        with db.session.begin_nested():   # a failing query must not abort the outer transaction
+            value = indicators.compute(goal.metric, as_of)
+    except Exception as exc:  # a broken indicator must not take the dashboard down
+        log.exception("indicator %s failed", goal.metric)
+        return Actual(None, _("指标计算失败：%(e)s", e=type(exc).__name__))
+    if value is None:
+        return Actual(None, _("暂无数据"))
+    return Actual(Decimal(str(value)))
+
+
+def latest_approved(goal: Goal, as_of: date) -> ReportedValue | None:
+    stmt = (select(ReportedValue)
+            .where(ReportedValue.goal_id == goal.id, ReportedValue.status == "approved",
+                   ReportedValue.period_end <= as_of, ReportedValue.value.is_not(None))
+            .order_by(ReportedValue.period_end.desc(), ReportedValue.id.desc()).limit(1))
+    return db.session.scalars(stmt).first()
+
+
+def _reported(goal: Goal, as_of: date) -> Actual:
+    rv = latest_approved(goal, as_of)
+    if rv is None:
+        return Actual(None, _("尚无已审核的填报值"))
+    return Actual(rv.value, period=rv.period)
+
+
+# --------------------------------------------------------------------------- target & pace
+
+def main_target(goal: Goal, as_of: date) -> GoalTarget | None:
+    """The target that counts on `as_of` (see module docstring)."""
+    if not goal.targets:
+        return None
+    years = sorted({t.year for t in goal.targets})
+    year = next((y for y in years if y >= as_of.year), years[-1])
+    same = [t for t in goal.targets if t.year == year]
+    own = [t for t in same if t.source == goal.source]
+    return (own or same)[0]
+
+
+def baseline_point(goal: Goal) -> tuple[Decimal, date]:
+    if goal.baseline is not None and goal.baseline_year:
+        return goal.baseline, year_end(goal.baseline_year)
+    return Decimal(0), PLAN_START
+
+
+def expected_by(goal: Goal, target: GoalTarget | None, as_of: date) -> Decimal | None:
+    if target is None:
+        return None
+    base, start = baseline_point(goal)
+    end = year_end(target.year)
+    if as_of <= start or end <= start:
+        return base if as_of <= start else target.value
+    if as_of >= end:
+        return target.value
+    share = Decimal((as_of - start).days) / Decimal((end - start).days)
+    return base + (target.value - base) * share
+
+
+def progress_of(actual: Decimal | None, target: GoalTarget | None) -> Decimal | None:
+    if actual is None or target is None:
+        return None
+    if target.comparator == "<=":
+        return None if actual == 0 else target.value / actual
+    return None if target.value == 0 else actual / target.value
+
+
+def thresholds() -> list[StatusThreshold]:
+    return list(db.session.scalars(select(StatusThreshold).order_by(StatusThreshold.position)))
+
+
+def status_of(actual, progress, expected, rules: list[StatusThreshold], comparator=">=") -> str | None:
+    """First threshold (in order) the numbers satisfy; the rule with basis "none" is the fallback."""
+    if actual is None:
+        return None
+    for rule in rules:
+        if rule.basis == "none" or rule.min_ratio is None:
+            return rule.key
+        if rule.basis == "progress":
+            if progress is not None and progress >= rule.min_ratio:
+                return rule.key
+            continue
+        ratio = _pace(actual, expected, comparator)
+        if ratio is None or ratio >= rule.min_ratio:
+            return rule.key
+    return None
+
+
+def _pace(actual: Decimal, expected: Decimal | None, comparator: str) -> Decimal | None:
+    """actual ÷ expected (None = nothing expected yet, counts as on pace)."""
+    if expected is None or expected <= 0:
+        return None
+    if comparator == "<=":
+        return None if actual <= 0 else expected / actual
+    return actual / expected
+
+
+# --------------------------------------------------------------------------- projection
+
+def snapshots(goal_ids, until: date, since: date | None = None) -> dict[int, list[GoalSnapshot]]:
+    stmt = select(GoalSnapshot).where(GoalSnapshot.goal_id.in_(list(goal_ids)), GoalSnapshot.day <= until)
+    if since is not None:
+        stmt = stmt.where(GoalSnapshot.day >= since)
+    out: dict[int, list[GoalSnapshot]] = {}
+    for snap in db.session.scalars(stmt.order_by(GoalSnapshot.day)):
+        out.setdefault(snap.goal_id, []).append(snap)
+    return out
+
+
+def projection(goal: Goal, target: GoalTarget | None, actual: Decimal | None, as_of: date,
+               snaps: list[GoalSnapshot]) -> Decimal | None:
+    """Value expected at the target date if the trend continues."""
+    if target is None:
+        return None
+    end = year_end(target.year)
+    points = [(s.day, s.value) for s in snaps if s.day <= as_of]
+    if len({d for d, _v in points}) >= 2:
+        return _fit(points, end)
+    if actual is None:
+        return None
+    base, start = baseline_point(goal)
+    if as_of <= start:
+        return None
+    return _fit([(start, base), (as_of, actual)], end)
+
+
+def _fit(points: list[tuple[date, Decimal]], at: date) -> Decimal:
+    """Least-squares line through (day, value), evaluated at `at`."""
+    xs = [float(d.toordinal()) for d, _v in points]
+    ys = [float(v) for _d, v in points]
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = 0.0 if sxx == 0 else sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return Decimal(str(round(my + slope * (at.toordinal() - mx), 4)))
+
+
+# --------------------------------------------------------------------------- roll-up
+
+def rollup_rows(as_of: date, unit_code: str | None = None, goals=None) -> list[Row]:
+    goals = list(goals) if goals is not None else list(db.session.scalars(goals_query(unit_code)))
+    rules = thresholds()
+    snaps = snapshots([g.id for g in goals], as_of)
+    return [_row(g, as_of, rules, snaps.get(g.id, [])) for g in goals]
+
+
+def _row(goal: Goal, as_of: date, rules, snaps) -> Row:
+    actual = actual_of(goal, as_of)
+    target = main_target(goal, as_of)
+    expected = expected_by(goal, target, as_of)
+    progress = progress_of(actual.value, target)
+    comparator = target.comparator if target else ">="
+    status = status_of(actual.value, progress, expected, rules, comparator)
+    alternatives = [t for t in goal.targets if target and t.year == target.year and t is not target]
+    return Row(goal, target, actual, progress, expected, status,
+               projection(goal, target, actual.value, as_of, snaps), alternatives)
+
+
+def row_for(goal: Goal, as_of: date) -> Row:
+    return rollup_rows(as_of, goals=[goal])[0]
+
+
+def _num(value) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def as_dict(row: Row, lang: str = "zh") -> dict:
+    g, t = row.goal, row.target
+    lead = g.lead_unit
+    return {
+        "key": g.key, "name": g.name(lang), "name_zh": g.name_zh, "name_en": g.name_en,
+        "category": g.category_en if lang == "en" and g.category_en else g.category_zh,
+        "unit": g.unit_en if lang == "en" and g.unit_en else g.unit_zh, "kind": g.kind,
+        "baseline": _num(g.baseline), "baseline_year": g.baseline_year,
+        "target": _num(t.value) if t else None, "target_max": _num(t.value_max) if t else None,
+        "target_year": t.year if t else None, "target_source": t.source if t else None,
+        "comparator": t.comparator if t else None, "approximate": bool(t and t.approximate),
+        "actual": _num(row.actual.value), "actual_note": row.actual.note,
+        "actual_period": row.actual.period, "progress": _num(row.progress),
+        "expected": _num(row.expected), "status": row.status, "projection": _num(row.projection),
+        "responsible_unit": (lead.name_en if lang == "en" and lead.name_en else lead.name_zh) if lead else None,
+        "responsible_units": [u.code for u in g.units],
+    }
+
+
+def rollup(as_of: date, unit_code: str | None = None, lang: str = "zh") -> list[dict]:
+    """Every goal as of `as_of` as plain dicts (the API's /api/v1/goals body).
+
+    Keys: key, name, unit, baseline, baseline_year, target, target_year, actual, progress
+    (fraction: 1.0 = 100 %), expected, status (achieved | on_track | at_risk | behind | None),
+    responsible_unit (lead unit's name), plus projection, category, kind and notes.
+    """
+    return [as_dict(r, lang) for r in rollup_rows(as_of, unit_code)]
+
+
+def get_goal(key: str) -> Goal | None:
+    return db.session.scalars(select(Goal).where(Goal.key == key)).first()
+
+
+def records(key: str, as_of: date) -> list[dict]:
+    """The records behind a computed goal's number as of `as_of` (LookupError for an unknown key).
+
+    Reported goals return their approved values up to `as_of` instead.
+    """
+    goal = get_goal(key)
+    if goal is None:
+        raise LookupError(key)
+    if goal.kind == "computed":
+        if not goal.metric or indicators.get(goal.metric) is None:
+            return []
+        return list(indicators.records(goal.metric, as_of))
+    stmt = (select(ReportedValue).where(ReportedValue.goal_id == goal.id, ReportedValue.status == "approved",
+                                        ReportedValue.period_end <= as_of).order_by(ReportedValue.period_end))
+    return [{"period": rv.period, "value": _num(rv.value), "note": rv.note,
+             "unit": rv.unit.name_zh if rv.unit else ""} for rv in db.session.scalars(stmt)]

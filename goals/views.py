@@ -1,0 +1,259 @@
+"""Goal pages: dashboard, goal page, export, unit page, the reporting workflow."""
+from datetime import date, timedelta
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from io import BytesIO
+from sqlalchemy import select
+
+from core import indicators
+from core.auth.models import Unit
+from core.db import db
+from core.errors import ServiceError, bind_service_error
+from core.permissions import can, ensure, get_in_scope_or_404, requires
+from goals import rollup as ru
+from goals import service
+from goals.forms import DecisionForm, EmptyForm, ReopenForm, ReportForm
+from goals.models import Goal, GoalUnit, Notification, ReportedValue
+from goals.spreadsheets import export_goals
+
+bp = Blueprint("goals", __name__, url_prefix="/goals")
+
+
+def lang() -> str:
+    return "en" if str(get_locale()) == "en" else "zh"
+
+
+def as_of_arg() -> date:
+    """The `as_of` query argument (YYYY-MM-DD); a bad or missing value means today, with a note."""
+    raw = (request.args.get("as_of") or "").strip()
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(_("日期格式应为 YYYY-MM-DD，已改用今天"), "warning")
+        return date.today()
+
+
+def goal_or_404(key: str) -> Goal:
+    goal = ru.get_goal(key)
+    if goal is None:
+        abort(404)
+    return goal
+
+
+def _units_with_goals() -> list[Unit]:
+    stmt = select(Unit).where(Unit.id.in_(select(GoalUnit.unit_id))).order_by(Unit.id)
+    return list(db.session.scalars(stmt))
+
+
+def _sparklines(rows, as_of: date) -> dict:
+    snaps = ru.snapshots([r.goal.id for r in rows], as_of, since=as_of - timedelta(days=366))
+    return {gid: [[s.day.isoformat(), float(s.value)] for s in items] for gid, items in snaps.items()}
+
+
+def _groups(rows, by: str):
+    groups: dict = {}
+    for row in rows:
+        if by == "unit":
+            for unit in row.goal.units:
+                groups.setdefault(unit.name_en if lang() == "en" else unit.name_zh, []).append(row)
+        else:
+            key = row.goal.category_en if lang() == "en" and row.goal.category_en else row.goal.category_zh
+            groups.setdefault(key, []).append(row)
+    return list(groups.items())
+
+
+@bp.route("/")
+@requires("goals.view")
+def dashboard():
+    as_of = as_of_arg()
+    unit_code = request.args.get("unit") or None
+    by = "unit" if request.args.get("by") == "unit" else "category"
+    rows = ru.rollup_rows(as_of, unit_code)
+    counts = {}
+    for row in rows:
+        counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
+    return render_template("goals/goal_dashboard.html", rows=rows, groups=_groups(rows, by), by=by,
+                           as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
+                           sparks=_sparklines(rows, as_of), lang=lang())
+
+
+@bp.route("/export.xlsx")
+@requires("goals.export")
+def goal_export():
+    as_of = as_of_arg()
+    data = export_goals(as_of, lang())
+    return send_file(BytesIO(data), download_name=f"goals-{as_of.isoformat()}.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _record_columns(records: list[dict]) -> list[str]:
+    cols: list[str] = []
+    for rec in records[:200]:
+        for k in rec:
+            if k not in cols and k not in ("firm_id", "url"):
+                cols.append(k)
+    return cols
+
+
+def _firm_url(firm_id):
+    if not firm_id:
+        return None
+    try:
+        return url_for("registry.firm_detail", firm_id=firm_id)
+    except Exception:  # the registry page may not exist (yet)
+        return None
+
+
+@bp.route("/g/<key>")
+@requires("goals.view")
+def goal_detail(key):
+    goal = goal_or_404(key)
+    as_of = as_of_arg()
+    row = ru.row_for(goal, as_of)
+    records = ru.records(goal.key, as_of) if goal.kind == "computed" else []
+    snaps = ru.snapshots([goal.id], as_of).get(goal.id, [])
+    found = indicators.get(goal.metric) if goal.metric else None
+    return render_template(
+        "goals/goal_detail.html", goal=goal, row=row, as_of=as_of, records=records,
+        columns=_record_columns(records), firm_url=_firm_url, indicator=found[0] if found else None,
+        trend=[[s.day.isoformat(), float(s.value)] for s in snaps], reports=service.reports_of(goal),
+        decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(),
+        can_report=goal.kind == "reported" and can("goals.report", goal))
+
+
+@bp.route("/g/<key>/report", methods=["GET", "POST"])
+@requires("goals.report")
+def goal_report(key):
+    goal = goal_or_404(key)
+    ensure("goals.report", goal)
+    form = ReportForm()
+    if request.method == "GET" and request.args.get("period"):
+        form.period.data = request.args["period"]
+    if form.validate_on_submit():
+        upload = form.evidence.data
+        evidence = (upload.filename, upload.read()) if upload and getattr(upload, "filename", "") else None
+        try:
+            service.save_report(goal, period=form.period.data, value=form.value.data, note=form.note.data,
+                                actor=current_user, unit=current_user.unit, evidence=evidence,
+                                submit=not form.draft.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存草稿") if form.draft.data else _("已提交，等待审核"), "success")
+            return redirect(url_for("goals.goal_detail", key=goal.key))
+    return render_template("goals/report_form.html", goal=goal, form=form, lang=lang(),
+                           reports=service.reports_of(goal))
+
+
+def _report_or_404(rid: int) -> ReportedValue:
+    rv = db.session.get(ReportedValue, rid)
+    if rv is None:
+        abort(404)
+    return rv
+
+
+def _decide(rid: int, action, done: str):
+    rv = _report_or_404(rid)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(rv, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(request.form.get("next") or url_for("goals.goal_detail", key=rv.goal.key))
+
+
+@bp.route("/reports/<int:rid>/approve", methods=["POST"])
+@requires("goals.approve")
+def report_approve(rid):
+    return _decide(rid, lambda rv, f: service.approve_report(rv, actor=current_user), _("已审核通过，该期已锁定"))
+
+
+@bp.route("/reports/<int:rid>/return", methods=["POST"])
+@requires("goals.approve")
+def report_return(rid):
+    return _decide(rid, lambda rv, f: service.return_report(rv, reason=f.reason.data, actor=current_user),
+                   _("已退回"))
+
+
+@bp.route("/reports/<int:rid>/reopen", methods=["POST"])
+@requires("goals.admin")
+def report_reopen(rid):
+    return _decide(rid, lambda rv, f: service.reopen_report(rv, reason=f.reason.data, actor=current_user),
+                   _("已重新开放"))
+
+
+@bp.route("/reports/<int:rid>/evidence")
+@requires("goals.view")
+def report_evidence(rid):
+    rv = _report_or_404(rid)
+    if not rv.evidence_path:
+        abort(404)
+    path = (service.uploads_dir() / rv.evidence_path).resolve()
+    if service.uploads_dir().resolve() not in path.parents or not path.is_file():
+        abort(404)
+    return send_file(path, download_name=rv.evidence_name or path.name, as_attachment=True)
+
+
+@bp.route("/reviews")
+@requires("goals.approve")
+def report_reviews():
+    return render_template("goals/report_reviews.html", reports=service.pending_reports(),
+                           form=DecisionForm(), lang=lang())
+
+
+@bp.route("/units/<code>")
+@requires("goals.view")
+def unit_page(code):
+    unit = db.session.scalars(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        abort(404)
+    as_of = as_of_arg()
+    rows = ru.rollup_rows(as_of, code)
+    due = service.due_items(rows, date.today())
+    returned = [rv for row in rows for rv in service.reports_of(row.goal) if rv.status == "returned"]
+    return render_template("goals/unit_page.html", unit=unit, rows=rows, due=due, returned=returned,
+                           notifications=service.notifications_for(unit), as_of=as_of, lang=lang(),
+                           form=EmptyForm(), own=current_user.unit_id == unit.id or can("goals.admin"))
+
+
+@bp.route("/notifications/<int:nid>/read", methods=["POST"])
+@requires("goals.report")
+def notification_read(nid):
+    note = db.session.get(Notification, nid)
+    if note is None:
+        abort(404)
+    if note.unit_id != current_user.unit_id and not can("goals.admin"):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.mark_read(note)
+    db.session.commit()
+    return redirect(url_for("goals.unit_page", code=note.unit.code))
+
+
+@bp.app_template_filter("goalnum")
+def goalnum(value, digits: int = 2) -> str:
+    """12.3400 → 12.34, 1000000.0000 → 1,000,000; None → —."""
+    if value is None:
+        return "—"
+    text = f"{float(value):,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@bp.app_template_filter("goalpct")
+def goalpct(value) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f}%"

@@ -1,0 +1,116 @@
+"""Admin pages of goals/: targets (with revision history), thresholds, jobs, data quality."""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core import scheduler
+from core.db import db
+from core.errors import ServiceError, StaleRecordError, bind_service_error
+from core.permissions import requires
+from core.records import check_version
+from goals import jobs, service
+from goals.forms import EmptyForm, TargetForm, ThresholdForm
+from goals.models import GoalTarget, StatusThreshold
+from goals.views import bp, lang
+
+
+@bp.route("/targets/<int:tid>/edit", methods=["GET", "POST"])
+@requires("goals.admin")
+def target_edit(tid):
+    target = db.session.get(GoalTarget, tid)
+    if target is None:
+        abort(404)
+    form = TargetForm()
+    changes = []
+    if not form.is_submitted():
+        form.value.data = _plain(target.value)
+        form.value_max.data = _plain(target.value_max)
+        form.version.data = target.version
+    elif form.validate():
+        try:
+            check_version(target, form.version.data)
+            service.revise_target(target, value=form.value.data, value_max=form.value_max.data,
+                                  note=form.note.data, actor=current_user)
+        except StaleRecordError as exc:
+            db.session.rollback()
+            changes = exc.changes
+            bind_service_error(form, exc)
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("目标值已修改，修改记录已保存"), "success")
+            return redirect(url_for("goals.goal_detail", key=target.goal.key))
+    return render_template("goals/target_edit.html", target=target, form=form, changes=changes, lang=lang())
+
+
+def _plain(value):
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+@bp.route("/admin/thresholds")
+@requires("goals.admin")
+def threshold_list():
+    rules = list(db.session.scalars(select(StatusThreshold).order_by(StatusThreshold.position)))
+    forms = {}
+    for rule in rules:
+        form = ThresholdForm(prefix=f"t{rule.id}")
+        if not form.is_submitted() and rule.min_ratio is not None:
+            form.min_ratio.data = _plain(rule.min_ratio)
+        forms[rule.id] = form
+    return render_template("goals/threshold_list.html", rules=rules, forms=forms, lang=lang())
+
+
+@bp.route("/admin/thresholds/<int:rid>", methods=["POST"])
+@requires("goals.admin")
+def threshold_update(rid):
+    rule = db.session.get(StatusThreshold, rid)
+    if rule is None:
+        abort(404)
+    form = ThresholdForm(prefix=f"t{rule.id}")
+    if not form.validate_on_submit():
+        flash(_("请填写阈值"), "danger")
+        return redirect(url_for("goals.threshold_list"))
+    try:
+        service.update_threshold(rule, min_ratio=form.min_ratio.data, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("阈值已保存"), "success")
+    return redirect(url_for("goals.threshold_list"))
+
+
+@bp.route("/admin/jobs")
+@requires("goals.admin")
+def job_list():
+    return render_template("goals/job_list.html", runs=scheduler.last_runs(), form=EmptyForm(), lang=lang())
+
+
+@bp.route("/admin/jobs/<name>/run", methods=["POST"])
+@requires("goals.admin")
+def job_run(name):
+    if name not in scheduler.jobs():
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    run = scheduler.run_job(name)
+    if run is None:
+        flash(_("该任务本期已运行过"), "info")
+    else:
+        flash(_("任务已运行：%(s)s %(m)s", s=run.status, m=run.summary), "success" if run.status == "ok" else "danger")
+    return redirect(url_for("goals.job_list"))
+
+
+@bp.route("/admin/quality")
+@requires("goals.admin")
+def quality_list():
+    day, issues = jobs.latest_issues()
+    return render_template("goals/quality_list.html", day=day, issues=issues, today=date.today(), lang=lang())

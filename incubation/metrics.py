@@ -1,0 +1,224 @@
+"""Incubation indicators for goals/: each computable as of any date D, with the records behind it.
+
+Counting rules (archived records never count):
+- maker_spaces: carriers of type 众创空间 recognised (or, when no recognition date, opened) on or
+  before D and not closed by D (closed_on empty or after D).
+- incubated_firms: tenancies entered 2017-01-01..2019-12-31 and on or before D; one per firm and
+  carrier (re-entries into the same carrier count once); graduated firms keep counting.
+- incubation_area: sum of area_m2 of carriers active on D (opened_on <= D < closed_on), m².
+- makers: for each carrier active on D, its makers count of the latest year <= D's year; summed.
+  (A count is a yearly figure, so a carrier without a row for D's year contributes its latest
+  earlier year, and a closed carrier contributes nothing.)
+- provincial_research_institutes: R&D institutions at level 省级重点企业研究院 recognised on or
+  before D and not revoked by D.
+- rd_institutions: R&D institutions at 市级以上 levels (国家级, 省级重点企业研究院, 省级, 市级)
+  recognised on or before D and not revoked by D.
+- innovation_alliances: alliances founded 2017-01-01..D.
+"""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.db import db
+from core.indicators import indicator
+from incubation.models import (CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance, Carrier,
+                               MakerCount, RDInstitution, Tenancy)
+from incubation.queries import carrier_active
+from registry.models import Firm
+
+# Working targets for the summary page; goals/ holds the official ones.
+TARGETS: dict[str, Decimal] = {
+    "maker_spaces": Decimal(50),
+    "incubated_firms": Decimal(2000),
+    "incubation_area": Decimal(500000),
+    "makers": Decimal(20000),
+    "provincial_research_institutes": Decimal(8),
+    "rd_institutions": Decimal(250),
+    "innovation_alliances": Decimal(3),
+}
+UNITS = {"incubation_area": "m²"}
+
+# Column headers of the drill-down tables (msgids; English in messages.po).
+RECORD_LABELS = {
+    "uscc": "统一社会信用代码", "firm_name": "企业名称", "carrier_name": "载体名称", "carrier_type": "载体类型",
+    "level": "级别", "recognized_on": "认定日期", "opened_on": "启用日期", "entered_on": "入孵日期",
+    "area_m2": "面积（平方米）", "year": "年份", "makers": "创客人数", "institution_name": "研发机构名称",
+    "alliance_name": "联盟名称", "founded_on": "成立日期", "members": "成员数",
+}
+
+PLAN_START = date(2017, 1, 1)
+INCUBATION_WINDOW = (date(2017, 1, 1), date(2019, 12, 31))
+
+
+def _firm(firm) -> dict:
+    return {"firm_id": firm.id, "uscc": firm.uscc, "firm_name": firm.name}
+
+
+def _carrier(c: Carrier) -> dict:
+    return {"carrier_id": c.id, "carrier_name": c.name, "carrier_type": c.carrier_type, "level": c.level}
+
+
+# --------------------------------------------------------------------------- maker spaces
+
+def _maker_spaces_stmt(as_of: date):
+    started = func.coalesce(Carrier.recognized_on, Carrier.opened_on)
+    return select(Carrier).where(Carrier.carrier_type == MAKER_SPACE, Carrier.archived_at.is_(None),
+                                 started <= as_of,
+                                 or_(Carrier.closed_on.is_(None), Carrier.closed_on > as_of))
+
+
+def maker_space_records(as_of: date) -> list[dict]:
+    rows = db.session.scalars(_maker_spaces_stmt(as_of).order_by(Carrier.name))
+    return [{**_carrier(c), "recognized_on": c.recognized_on, "opened_on": c.opened_on} for c in rows]
+
+
+@indicator("maker_spaces", label_zh="众创空间", label_en="Maker spaces", domain="incubation",
+           records=maker_space_records)
+def maker_spaces(as_of: date) -> int:
+    return db.session.scalar(select(func.count()).select_from(_maker_spaces_stmt(as_of).subquery()))
+
+
+# --------------------------------------------------------------------------- incubated firms
+
+def _incubated_stmt(as_of: date):
+    start, end = INCUBATION_WINDOW
+    return (select(Tenancy.firm_id, Tenancy.carrier_id, func.min(Tenancy.entered_on).label("entered_on"))
+            .where(Tenancy.archived_at.is_(None), Tenancy.entered_on >= start,
+                   Tenancy.entered_on <= min(end, as_of))
+            .group_by(Tenancy.firm_id, Tenancy.carrier_id))
+
+
+def incubated_records(as_of: date) -> list[dict]:
+    pairs = db.session.execute(_incubated_stmt(as_of)).all()
+    firms = _load_firms({p.firm_id for p in pairs})
+    carriers = {c.id: c for c in db.session.scalars(select(Carrier).where(
+        Carrier.id.in_({p.carrier_id for p in pairs})))} if pairs else {}
+    out = [{**_firm(firms[p.firm_id]), **_carrier(carriers[p.carrier_id]), "entered_on": p.entered_on}
+           for p in pairs]
+    return sorted(out, key=lambda r: (r["entered_on"], r["firm_name"]))
+
+
+@indicator("incubated_firms", label_zh="新增孵化创新型小微企业", label_en="Newly incubated small and micro firms",
+           domain="incubation", records=incubated_records)
+def incubated_firms(as_of: date) -> int:
+    return db.session.scalar(select(func.count()).select_from(_incubated_stmt(as_of).subquery()))
+
+
+def _load_firms(ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return {f.id: f for f in db.session.scalars(select(Firm).where(Firm.id.in_(ids)))}
+
+
+# --------------------------------------------------------------------------- area
+
+def area_records(as_of: date) -> list[dict]:
+    rows = db.session.scalars(select(Carrier).where(carrier_active(as_of)).order_by(Carrier.name))
+    return [{**_carrier(c), "area_m2": c.area_m2 or Decimal(0)} for c in rows]
+
+
+@indicator("incubation_area", label_zh="孵化面积（平方米）", label_en="Incubation area (m²)",
+           domain="incubation", records=area_records)
+def incubation_area(as_of: date) -> Decimal:
+    total = db.session.scalar(select(func.sum(Carrier.area_m2)).where(carrier_active(as_of)))
+    return Decimal(total or 0)
+
+
+# --------------------------------------------------------------------------- makers
+
+def maker_records(as_of: date) -> list[dict]:
+    latest = (select(MakerCount.carrier_id, func.max(MakerCount.year).label("year"))
+              .where(MakerCount.year <= as_of.year).group_by(MakerCount.carrier_id).subquery())
+    stmt = (select(MakerCount, Carrier)
+            .join(latest, (latest.c.carrier_id == MakerCount.carrier_id) & (latest.c.year == MakerCount.year))
+            .join(Carrier, Carrier.id == MakerCount.carrier_id)
+            .where(carrier_active(as_of)).order_by(Carrier.name))
+    return [{**_carrier(c), "year": m.year, "makers": m.makers} for m, c in db.session.execute(stmt)]
+
+
+@indicator("makers", label_zh="创客人数", label_en="Makers", domain="incubation", records=maker_records)
+def makers(as_of: date) -> int:
+    return sum(r["makers"] for r in maker_records(as_of))
+
+
+# --------------------------------------------------------------------------- R&D institutions
+
+def _institutions_stmt(as_of: date, levels):
+    return (select(RDInstitution).where(RDInstitution.archived_at.is_(None), RDInstitution.level.in_(levels),
+                                        RDInstitution.recognized_on <= as_of,
+                                        or_(RDInstitution.revoked_on.is_(None), RDInstitution.revoked_on > as_of))
+            .options(selectinload(RDInstitution.firm)))
+
+
+def _institution_records(as_of: date, levels) -> list[dict]:
+    rows = db.session.scalars(_institutions_stmt(as_of, levels).order_by(RDInstitution.recognized_on))
+    return [{**_firm(i.firm), "institution_id": i.id, "institution_name": i.name, "level": i.level,
+             "recognized_on": i.recognized_on} for i in rows]
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def key_institute_records(as_of: date) -> list[dict]:
+    return _institution_records(as_of, (KEY_INSTITUTE,))
+
+
+@indicator("provincial_research_institutes", label_zh="省级重点企业研究院",
+           label_en="Provincial key enterprise research institutes", domain="incubation",
+           records=key_institute_records)
+def provincial_research_institutes(as_of: date) -> int:
+    return _count(_institutions_stmt(as_of, (KEY_INSTITUTE,)))
+
+
+def rd_institution_records(as_of: date) -> list[dict]:
+    return _institution_records(as_of, CITY_OR_ABOVE)
+
+
+@indicator("rd_institutions", label_zh="市级以上企业研发机构", label_en="City-level and above enterprise R&D institutions",
+           domain="incubation", records=rd_institution_records)
+def rd_institutions(as_of: date) -> int:
+    return _count(_institutions_stmt(as_of, CITY_OR_ABOVE))
+
+
+# --------------------------------------------------------------------------- alliances
+
+def _alliances_stmt(as_of: date):
+    return select(Alliance).where(Alliance.archived_at.is_(None), Alliance.founded_on >= PLAN_START,
+                                  Alliance.founded_on <= as_of)
+
+
+def alliance_records(as_of: date) -> list[dict]:
+    rows = db.session.scalars(_alliances_stmt(as_of).options(selectinload(Alliance.lead_firm))
+                              .order_by(Alliance.founded_on))
+    out = []
+    for a in rows:
+        lead = _firm(a.lead_firm) if a.lead_firm else {"firm_id": None, "uscc": "", "firm_name": ""}
+        out.append({**lead, "alliance_id": a.id, "alliance_name": a.name, "founded_on": a.founded_on,
+                    "members": len(a.members)})
+    return out
+
+
+@indicator("innovation_alliances", label_zh="新增产业技术创新联盟", label_en="New industrial technology innovation alliances",
+           domain="incubation", records=alliance_records)
+def innovation_alliances(as_of: date) -> int:
+    return _count(_alliances_stmt(as_of))
+
+
+METRIC_ORDER = tuple(TARGETS)
+
+
+def summary(as_of: date) -> list[dict]:
+    """The seven numbers with their targets and progress (0–1+, None when no target)."""
+    from core import indicators
+    out = []
+    for name in METRIC_ORDER:
+        ind = indicators.get(name)[0]
+        value = Decimal(ind.compute(as_of))
+        target = TARGETS[name]
+        out.append({"name": name, "label_zh": ind.label_zh, "label_en": ind.label_en, "value": value,
+                    "target": target, "unit": UNITS.get(name, ""),
+                    "progress": (value / target) if target else None})
+    return out

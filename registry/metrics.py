@@ -1,0 +1,168 @@
+"""Registry indicators for goals/: pool counts and ratios over the firms' annual facts.
+
+Pool counts are the members as of the date (entered_on <= D < exited_on, archived firms left out).
+
+Fact ratios use one reference year: the latest year <= as_of.year - 1 that has any facts for the
+population (annual statistics are complete only after the year ends); if there is none, the
+year as_of.year itself when it has facts. No facts at all, or a zero denominator → None.
+Populations use the firms' current flags and industry codes (not historical ones):
+- "manufacturing" = GB/T 4754-2017 门类 C (大类 13–43), "industrial" = 门类 B, C, D (大类 06–46);
+- firms without an industry code are in neither; archived (and merged) firms are left out.
+Money is in 万元 in the facts; results are in the goal's unit (%, 件, 亿元).
+"""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Callable
+
+from sqlalchemy import func, or_, select
+
+from core.db import db
+from core.indicators import indicator
+from registry import service
+from registry.models import Firm, FirmFact
+
+HUNDRED = Decimal(100)
+
+
+# ----------------------------------------------------------------------------- pools
+
+def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> None:
+    def records(as_of: date) -> list[dict]:
+        pool = service.pool_by_key(key)
+        if pool is None:
+            return []
+        return [{"firm_id": m.firm_id, "uscc": m.firm.uscc, "firm_name": m.firm.name,
+                 "entered_on": m.entered_on.isoformat(), "reason": m.reason}
+                for m in service.members_as_of(pool, as_of)]
+
+    def compute(as_of: date) -> int:
+        pool = service.pool_by_key(key)
+        return service.pool_count_as_of(pool, as_of) if pool is not None else 0
+
+    compute.__name__ = f"pool_{name}"
+    indicator(name, label_zh=label_zh, label_en=label_en, domain="registry", records=records)(compute)
+
+
+_pool_metric("single_champion", "single_champion_pool", "单项（隐形）冠军培育入库数",
+             "Firms in the single-champion cultivation pool")
+_pool_metric("high_growth", "high_growth_pool", "高成长性企业培育入库数", "Firms in the high-growth cultivation pool")
+_pool_metric("three_famous", "three_famous", "市级以上“三名”企业数", "City-level and above \"three famous\" firms")
+_pool_metric("national_champion", "national_champion_cultivation", "国家制造业单项冠军培育企业数",
+             "Firms in national single-champion cultivation")
+
+
+# ----------------------------------------------------------------------------- populations
+
+def _manufacturing():
+    return or_(Firm.industry_code == "C", func.substr(Firm.industry_code, 1, 2).between("13", "43"))
+
+
+def _industrial():
+    return or_(Firm.industry_code.in_(("B", "C", "D")),
+               func.substr(Firm.industry_code, 1, 2).between("06", "46"))
+
+
+def _above_scale(*extra):
+    return (Firm.archived_at.is_(None), Firm.above_scale.is_(True), *extra)
+
+
+def reference_year(as_of: date, conditions) -> int | None:
+    """Latest fact year <= as_of.year - 1 for the population, else as_of.year if it has facts."""
+    base = select(func.max(FirmFact.year)).join(FirmFact.firm).where(*conditions)
+    year = db.session.scalar(base.where(FirmFact.year <= as_of.year - 1))
+    if year is not None:
+        return year
+    return db.session.scalar(base.where(FirmFact.year == as_of.year))
+
+
+def _rows(as_of: date, conditions) -> list[tuple[Firm, FirmFact]]:
+    year = reference_year(as_of, conditions)
+    if year is None:
+        return []
+    stmt = (select(Firm, FirmFact).join(FirmFact, FirmFact.firm_id == Firm.id)
+            .where(FirmFact.year == year, *conditions).order_by(Firm.name))
+    return list(db.session.execute(stmt).tuples())
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """sum(numerator) / sum(denominator) × scale over a population's facts of the reference year."""
+    conditions: Callable
+    numerator: Callable[[Firm, FirmFact], Decimal | None]
+    denominator: Callable[[Firm, FirmFact], Decimal | None]
+    scale: Decimal = HUNDRED
+    num_label: str = "numerator"
+    den_label: str = "denominator"
+
+    def compute(self, as_of: date):
+        rows = _rows(as_of, self.conditions())
+        num = sum((Decimal(self.numerator(f, x) or 0) for f, x in rows), Decimal(0))
+        den = sum((Decimal(self.denominator(f, x) or 0) for f, x in rows), Decimal(0))
+        if not rows or den == 0:
+            return None
+        return (num / den * self.scale).quantize(Decimal("0.0001"))
+
+    def records(self, as_of: date) -> list[dict]:
+        return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
+                 self.num_label: _plain(self.numerator(f, x)), self.den_label: _plain(self.denominator(f, x))}
+                for f, x in _rows(as_of, self.conditions())]
+
+
+def _plain(value):
+    return None if value is None else (int(value) if isinstance(value, int) else str(value))
+
+
+def _register_ratio(name: str, label_zh: str, label_en: str, ratio: Ratio) -> None:
+    indicator(name, label_zh=label_zh, label_en=label_en, domain="registry", records=ratio.records)(ratio.compute)
+
+
+_register_ratio(
+    "rd_intensity_above_scale_mfg", "规上制造业研发经费支出占主营业务收入比重",
+    "R&D spend as share of revenue, above-scale manufacturing",
+    Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.rd_spend, lambda f, x: x.revenue,
+          num_label="rd_spend", den_label="revenue"))
+_register_ratio(
+    "value_added_rate_above_scale_mfg", "规上制造业增加值率", "Value-added rate, above-scale manufacturing",
+    Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.value_added, lambda f, x: x.output_value,
+          num_label="value_added", den_label="output_value"))
+_register_ratio(
+    "brand_output_share", "品牌产品产值占规上产值比重", "Brand-product output share of above-scale output",
+    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.brand_output, lambda f, x: x.output_value,
+          num_label="brand_output", den_label="output_value"))
+_register_ratio(
+    "patents_per_10bn_revenue", "规上工业每百亿元主营业务收入有效发明专利数",
+    "Valid invention patents per 10 bn yuan revenue, above-scale industry",
+    # revenue 万元 → 百亿元: ÷ 1,000,000, i.e. patents / revenue × 1e6
+    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.invention_patents, lambda f, x: x.revenue,
+          scale=Decimal(1_000_000), num_label="invention_patents", den_label="revenue"))
+_register_ratio(
+    "hightech_value_added_share", "高新技术产业增加值占规上工业比重",
+    "High-tech value added as share of above-scale industry",
+    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.value_added if f.high_tech else None,
+          lambda f, x: x.value_added, num_label="high_tech_value_added", den_label="value_added"))
+
+
+# ----------------------------------------------------------------------------- sectors
+
+def _sector_rows(as_of: date, sector: str):
+    return _rows(as_of, (Firm.archived_at.is_(None), Firm.plan_sector == sector))
+
+
+def sector_output(as_of: date, sector: str):
+    """Sum of 产值 of firms whose plan sector is `sector`, in 亿元 (万元 / 10000); None without facts."""
+    rows = _sector_rows(as_of, sector)
+    if not rows:
+        return None
+    total = sum((Decimal(x.output_value or 0) for _f, x in rows), Decimal(0))
+    return (total / Decimal(10000)).quantize(Decimal("0.0001"))
+
+
+def sector_output_records(as_of: date, sector: str) -> list[dict]:
+    return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
+             "plan_sector": sector, "output_value": _plain(x.output_value)}
+            for f, x in _sector_rows(as_of, sector)]
+
+
+indicator("sector_output:", label_zh="规划产业产值（亿元）", label_en="Plan-sector output (100 m yuan)",
+          domain="registry", records=sector_output_records, parametrised=True)(sector_output)

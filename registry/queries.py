@@ -1,0 +1,127 @@
+"""Read-side queries for the registry pages: the filtered, sorted, paginated firm list."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from core.db import db
+from registry import reference, uscc as uscc_mod
+from registry.models import Firm, PoolMembership
+
+PAGE_SIZE = 50
+SORTS = {
+    "name": Firm.name, "uscc": Firm.uscc, "registered_on": Firm.registered_on,
+    "capital": Firm.capital_amount, "town": Firm.town_code, "industry": Firm.industry_code,
+    "updated": Firm.updated_at,
+}
+FLAGS = ("above_scale", "high_tech", "listed", "overridden")
+
+
+@dataclass
+class FirmFilter:
+    q: str = ""
+    code: str = ""
+    industry: str = ""
+    town: str = ""
+    park: str = ""
+    pool: int | None = None
+    flags: dict = field(default_factory=dict)     # flag -> True/False
+    archived: bool = False
+    sort: str = "name"
+    desc: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "FirmFilter":
+        """Read the list's query string tolerantly: unknown values are ignored, never an error."""
+        flags = {f: args.get(f) == "1" for f in FLAGS if args.get(f) in ("0", "1")}
+        pool = args.get("pool", "")
+        page = args.get("page", "1")
+        return cls(q=args.get("q", "").strip()[:100], code=args.get("code", "").strip()[:40],
+                   industry=args.get("industry", "").strip()[:100], town=args.get("town", "").strip()[:20],
+                   park=args.get("park", "").strip()[:64], pool=int(pool) if pool.isdigit() else None,
+                   flags=flags, archived=args.get("archived") == "1",
+                   sort=args.get("sort") if args.get("sort") in SORTS else "name",
+                   desc=args.get("dir") == "desc", page=max(1, min(int(page), 100000)) if page.isdigit() else 1)
+
+    def args(self, **override) -> dict:
+        """Query-string arguments reproducing this filter (for links), with overrides."""
+        out = {"q": self.q, "code": self.code, "industry": self.industry, "town": self.town, "park": self.park,
+               "pool": self.pool or "", "archived": "1" if self.archived else "", "sort": self.sort,
+               "dir": "desc" if self.desc else "", "page": self.page}
+        out.update({f: "1" if v else "0" for f, v in self.flags.items()})
+        out.update(override)
+        return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _industry_condition(text: str):
+    """Industry by code prefix ("C", "38", "3831") or by a name in the GB/T 4754 table."""
+    row = reference.industry(text)
+    if row is None:
+        codes = [r["code"] for r in reference.industries() if text in r["name"]][:200]
+        if not codes:
+            return Firm.id.is_(None)
+        row_codes = codes
+    else:
+        row_codes = [row["code"]]
+    conds = []
+    for code in row_codes:
+        if code.isalpha():
+            sub = [r["code"] for r in reference.industries(2) if r["section"] == code]
+            conds.append(Firm.industry_code == code)
+            conds.extend(Firm.industry_code.startswith(c, autoescape=True) for c in sub)
+        else:
+            conds.append(Firm.industry_code.startswith(code, autoescape=True))
+    return or_(*conds)
+
+
+def conditions(flt: FirmFilter, today: date) -> list:
+    conds = [] if flt.archived else [Firm.archived_at.is_(None)]
+    if flt.q:
+        pattern = _like(flt.q)
+        conds.append(or_(Firm.name.like(pattern, escape="\\"), Firm.former_names_text.like(pattern, escape="\\")))
+    if flt.code:
+        code = uscc_mod.normalize(flt.code)
+        conds.append(Firm.uscc == code if len(code) == 18 else Firm.uscc.startswith(code, autoescape=True))
+    if flt.industry:
+        conds.append(_industry_condition(flt.industry))
+    if flt.town:
+        found = reference.town_by_name(flt.town)
+        conds.append(Firm.town_code == (found[0] if found else flt.town))
+    if flt.park:
+        conds.append(Firm.park == flt.park)
+    if flt.pool:
+        members = select(PoolMembership.firm_id).where(
+            PoolMembership.pool_id == flt.pool, PoolMembership.entered_on <= today,
+            or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > today))
+        conds.append(Firm.id.in_(members))
+    for flag, value in flt.flags.items():
+        if flag == "overridden":
+            conds.append(Firm.code_override_reason.isnot(None) if value else Firm.code_override_reason.is_(None))
+        else:
+            conds.append(getattr(Firm, flag).is_(value))
+    return conds
+
+
+def search(flt: FirmFilter, today: date) -> tuple[list[Firm], int]:
+    """One page of firms and the total count for the filter."""
+    conds = conditions(flt, today)
+    total = db.session.scalar(select(func.count(Firm.id)).where(*conds)) or 0
+    order = SORTS[flt.sort]
+    order = order.desc() if flt.desc else order.asc()
+    stmt = (select(Firm).where(*conds).order_by(order, Firm.id)
+            .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE))
+    return list(db.session.scalars(stmt)), total
+
+
+def export_rows(flt: FirmFilter, today: date):
+    """Every firm of the filter in list order, streamed."""
+    order = SORTS[flt.sort]
+    stmt = select(Firm).where(*conditions(flt, today)).order_by(order.desc() if flt.desc else order.asc(), Firm.id)
+    return db.session.scalars(stmt.execution_options(yield_per=2000))

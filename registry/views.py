@@ -1,0 +1,334 @@
+"""Registry pages: firm list/export, firm page and forms, facts, pools, merge."""
+import calendar
+from datetime import date
+from io import BytesIO
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core import timeline
+from core.db import db
+from core.errors import ServiceError, StaleRecordError, bind_service_error
+from core.permissions import get_in_scope_or_404, requires
+from core.tabular import write_xlsx
+from registry import queries, reference, service, uscc as uscc_mod
+from registry.capital import Capital
+from registry.forms import EnterPoolForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm
+from registry.models import PARKS, Firm, Pool, PoolMembership
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+
+@bp.context_processor
+def _helpers():
+    return {"town_name": town_name, "industry_label": industry_label, "capital_display": capital_display}
+
+
+def town_name(code):
+    return dict(reference.towns()).get(code, code or "")
+
+
+def industry_label(code):
+    row = reference.industry(code)
+    return f"{code} {row['name']}" if row else (code or "")
+
+
+def capital_display(firm):
+    if firm.capital_amount is None:
+        return firm.capital_raw or ""
+    try:
+        return Capital(firm.capital_amount, firm.capital_currency or "CNY").display()
+    except ValueError:
+        return firm.capital_raw or ""
+
+
+def _parse_day(text, default=None):
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+# ----------------------------------------------------------------------------- firm list
+
+@bp.route("/")
+@requires("registry.view")
+def firm_list():
+    flt = queries.FirmFilter.from_args(request.args)
+    firms, total = queries.search(flt, date.today())
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    return render_template("registry/firm_list.html", firms=firms, total=total, flt=flt, pages=pages,
+                           towns=reference.towns(), parks=PARKS, pools=service.active_pools())
+
+
+EXPORT_HEADERS = ("统一社会信用代码", "企业名称", "曾用名", "成立日期", "企业类型", "法定代表人", "注册资本",
+                  "注册资本（万）", "币种", "经营范围", "注册地址", "所属街道/镇", "园区", "所属行业", "产业类别",
+                  "规上", "高新技术企业", "上市", "股票代码", "信用代码校验例外理由")
+
+
+def _export_row(f: Firm):
+    yes = lambda v: "是" if v else "否"  # noqa: E731
+    return (f.uscc, f.name, "；".join(f.former_names or []), f.registered_on, f.firm_type, f.legal_rep,
+            f.capital_raw, f.capital_amount, f.capital_currency, f.business_scope, f.address,
+            town_name(f.town_code), f.park, industry_label(f.industry_code), f.plan_sector, yes(f.above_scale),
+            yes(f.high_tech), yes(f.listed), f.stock_code, f.code_override_reason)
+
+
+@bp.route("/export.xlsx")
+@requires("registry.export")
+def firm_export():
+    flt = queries.FirmFilter.from_args(request.args)
+    rows = (_export_row(f) for f in queries.export_rows(flt, date.today()))
+    data = write_xlsx(EXPORT_HEADERS, rows, sheet_name="企业库", column_types={0: "text", 3: "date", 7: "number"})
+    name = f"firms-{date.today().isoformat()}.xlsx"
+    return send_file(BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ----------------------------------------------------------------------------- firm page and forms
+
+@bp.route("/firms/<int:firm_id>")
+@requires("registry.view")
+def firm_detail(firm_id):
+    firm = get_in_scope_or_404(Firm, firm_id, "registry.view")
+    facts = service.facts_of(firm)
+    region = _region(firm)
+    enter_form = EnterPoolForm(uscc=firm.uscc, entered_on=date.today())
+    enter_form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
+    merged_into = db.session.get(Firm, firm.merged_into_id) if firm.merged_into_id else None
+    return render_template("registry/firm_detail.html", firm=firm, facts=facts, region=region,
+                           items=timeline.items_for(firm.id, current_user), enter_form=enter_form,
+                           memberships=service.memberships_of(firm), merged_into=merged_into,
+                           chart=_facts_chart(facts))
+
+
+def _region(firm):
+    try:
+        return uscc_mod.region_of(firm.uscc)
+    except uscc_mod.USCCError:
+        return None
+
+
+def _facts_chart(facts):
+    def num(v):
+        return float(v) if v is not None else None
+    return {"years": [f.year for f in facts], "revenue": [num(f.revenue) for f in facts],
+            "output_value": [num(f.output_value) for f in facts], "value_added": [num(f.value_added) for f in facts],
+            "rd_spend": [num(f.rd_spend) for f in facts]}
+
+
+@bp.route("/firms/new", methods=["GET", "POST"])
+@requires("registry.edit")
+def firm_create():
+    form = FirmForm()
+    if form.validate_on_submit():
+        try:
+            firm = service.create_firm(current_user, uscc=form.uscc.data, code_override_reason=(
+                form.code_override_reason.data or None), **form.firm_fields())
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("企业已登记"), "success")
+            return redirect(url_for("registry.firm_detail", firm_id=firm.id))
+    return render_template("registry/firm_form.html", form=form, firm=None, changes=None)
+
+
+@bp.route("/firms/<int:firm_id>/edit", methods=["GET", "POST"])
+@requires("registry.edit")
+def firm_edit(firm_id):
+    firm = get_in_scope_or_404(Firm, firm_id, "registry.edit")
+    form = FirmForm(obj=firm) if request.method == "GET" else FirmForm()
+    changes = None
+    if request.method == "GET":
+        form.former_names.data = "；".join(firm.former_names or [])
+        form.capital.data = firm.capital_raw or ""
+        form.version.data = firm.version
+    form.uscc.data = firm.uscc
+    if form.validate_on_submit():
+        try:
+            fields = form.firm_fields()
+            fields["former_names"] = [n for n in fields["former_names"].replace(";", "；").split("；") if n.strip()]
+            service.update_firm(firm, current_user, version=form.version.data, replace_former=True, **fields)
+        except StaleRecordError as exc:
+            db.session.rollback()
+            changes = exc.changes
+            form.form_errors.append(exc.message)
+            form.version.data = firm.version
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存"), "success")
+            return redirect(url_for("registry.firm_detail", firm_id=firm.id))
+    return render_template("registry/firm_form.html", form=form, firm=firm, changes=changes)
+
+
+@bp.route("/firms/<int:firm_id>/facts", methods=["GET", "POST"])
+@requires("registry.edit")
+def fact_edit(firm_id):
+    firm = get_in_scope_or_404(Firm, firm_id, "registry.edit")
+    year = request.args.get("year", type=int) or date.today().year - 1
+    fact = next((f for f in service.facts_of(firm) if f.year == year), None)
+    form = FactForm(obj=fact) if request.method == "GET" and fact else FactForm()
+    if request.method == "GET":
+        form.year.data = year
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in service.FACT_FIELDS}
+        try:
+            outcome = service.upsert_fact(current_user, firm, form.year.data, **values)
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("年度数据已保存") if outcome != "unchanged" else _("数据没有变化"), "success")
+            return redirect(url_for("registry.firm_detail", firm_id=firm.id) + "#facts")
+    return render_template("registry/fact_form.html", form=form, firm=firm)
+
+
+# ----------------------------------------------------------------------------- pools
+
+@bp.route("/pools")
+@requires("registry.view")
+def pool_list():
+    today = date.today()
+    pools = [(p, service.pool_count_as_of(p, today)) for p in service.active_pools()]
+    return render_template("registry/pool_list.html", pools=pools, today=today)
+
+
+def _period_ends(today: date, months: int = 24) -> list[date]:
+    """Month-ends of the last `months` months, the current month ending today."""
+    out, y, m = [], today.year, today.month
+    for _i in range(months):
+        end = date(y, m, calendar.monthrange(y, m)[1])
+        out.append(min(end, today))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return sorted(out)
+
+
+@bp.route("/pools/<int:pool_id>")
+@requires("registry.view")
+def pool_detail(pool_id):
+    pool = get_in_scope_or_404(Pool, pool_id, "registry.view")
+    today = date.today()
+    on = _parse_day(request.args.get("on"), today)
+    members = service.members_as_of(pool, on)
+    months = _period_ends(today)
+    year_ends = [date(y, 12, 31) for y in range(today.year - 8, today.year)] + [today]
+    form = EnterPoolForm(entered_on=today)
+    form.pool_id.choices = [(pool.id, pool.name_zh)]
+    return render_template("registry/pool_detail.html", pool=pool, on=on, members=members, form=form,
+                           exit_form=ExitPoolForm(exited_on=today),
+                           monthly={"dates": [d.isoformat() for d in months], "counts": service.pool_counts(pool, months)},
+                           yearly={"dates": [d.isoformat() for d in year_ends],
+                                   "counts": service.pool_counts(pool, year_ends)})
+
+
+@bp.route("/pools/<int:pool_id>/enter", methods=["POST"])
+@requires("registry.edit")
+def pool_enter(pool_id):
+    """Put a firm (by credit code) in a pool; posted from the pool page or the firm page."""
+    form = EnterPoolForm()
+    form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
+    pool = get_in_scope_or_404(Pool, form.pool_id.data if form.pool_id.data else pool_id, "registry.edit")
+    back = request.form.get("next") or url_for("registry.pool_detail", pool_id=pool.id)
+    if not back.startswith("/"):
+        back = url_for("registry.pool_detail", pool_id=pool.id)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+        return redirect(back)
+    try:
+        firm = service.ensure_firm(current_user, uscc=form.uscc.data)
+        service.enter_pool(current_user, firm=firm, pool=pool, entered_on=form.entered_on.data,
+                           reason=form.reason.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(firm)s 已进入%(pool)s", firm=firm.name, pool=pool.name_zh), "success")
+    return redirect(back)
+
+
+@bp.route("/memberships/<int:membership_id>/exit", methods=["POST"])
+@requires("registry.edit")
+def membership_exit(membership_id):
+    membership = get_in_scope_or_404(PoolMembership, membership_id, "registry.edit")
+    form = ExitPoolForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for e in errors:
+                flash(e, "danger")
+    else:
+        try:
+            service.exit_pool(current_user, membership, exited_on=form.exited_on.data, reason=form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("已出库"), "success")
+    return redirect(url_for("registry.pool_detail", pool_id=membership.pool_id))
+
+
+@bp.route("/pools/new", methods=["GET", "POST"])
+@requires("registry.admin")
+def pool_create():
+    form = PoolForm()
+    if form.validate_on_submit():
+        try:
+            pool = service.create_pool(current_user, key=form.key.data, name_zh=form.name_zh.data,
+                                       name_en=form.name_en.data, description=form.description.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("培育库已创建"), "success")
+            return redirect(url_for("registry.pool_detail", pool_id=pool.id))
+    return render_template("registry/pool_form.html", form=form)
+
+
+# ----------------------------------------------------------------------------- merge
+
+def _merge_pair(form):
+    keep, dup = service.find_firm(form.keep_uscc.data), service.find_firm(form.dup_uscc.data)
+    if keep is None:
+        form.keep_uscc.errors = list(form.keep_uscc.errors) + [_("该信用代码不在企业库中")]
+    if dup is None:
+        form.dup_uscc.errors = list(form.dup_uscc.errors) + [_("该信用代码不在企业库中")]
+    return keep, dup
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@requires("registry.edit")
+def firm_merge():
+    form = MergeForm(keep_uscc=request.args.get("keep", ""), dup_uscc=request.args.get("dup", ""))
+    keep = dup = None
+    if form.validate_on_submit():
+        keep, dup = _merge_pair(form)
+        if keep is not None and dup is not None and form.confirm.data == "yes":
+            try:
+                service.merge_firms(current_user, keep, dup)
+            except ServiceError as exc:
+                db.session.rollback()
+                bind_service_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("已合并：%(dup)s 并入 %(keep)s", dup=dup.name, keep=keep.name), "success")
+                return redirect(url_for("registry.firm_detail", firm_id=keep.id))
+    confirm = keep is not None and dup is not None and not form.errors and keep.id != dup.id
+    return render_template("registry/firm_merge.html", form=form, keep=keep, dup=dup, confirm=confirm,
+                           keep_counts=_link_counts(keep), dup_counts=_link_counts(dup))
+
+
+def _link_counts(firm):
+    if firm is None:
+        return {}
+    return {"facts": len(service.facts_of(firm)), "memberships": len(service.memberships_of(firm))}

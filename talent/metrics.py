@@ -1,0 +1,78 @@
+"""Talent indicators for goals/, each as of any date D. Counts are of distinct persons, never records.
+
+Rules (records archived, and persons archived, are never counted):
+- leading_talents: persons with a 领军人才 or 千人计划专家 recognition with support > 0 万元,
+  recognised on or before D (the plan counts "supported" leading talents). A person holding
+  both categories, or registered by both 区人力社保局 and 区委人才办, counts once.
+- leading_talent_teams: 领军人才团队 recognised on or before D.
+- smart_makers / high_skill_talents / management_talents: persons with a recognition in
+  智造创客 / 高技能人才 / 经营管理人才 recognised on or before D.
+
+Records behind the numbers carry no personal data (no name, no ID, not even masked — those
+are for the talent units only): firm, category, date, support and an opaque person reference
+``P000123`` so a drill-down can see that two rows are one person.
+"""
+from datetime import date
+
+from core.indicators import indicator
+from talent import service
+from talent.models import HIGH_SKILL, MANAGEMENT, SMART_MAKER
+
+
+def person_ref(person_id: int) -> str:
+    """Opaque, non-personal reference of a person (the database id)."""
+    return f"P{person_id:06d}"
+
+
+def _records(recognitions) -> list[dict]:
+    return [{"firm_id": r.firm_id, "uscc": r.firm.uscc, "firm_name": r.firm.name, "category": r.category,
+             "person": person_ref(r.person_id), "recognized_on": r.recognized_on, "support": r.support}
+            for r in recognitions]
+
+
+def _one_per_person(recognitions) -> list:
+    seen, out = set(), []
+    for rec in recognitions:
+        if rec.person_id not in seen:
+            seen.add(rec.person_id)
+            out.append(rec)
+    return out
+
+
+def leading_records(as_of: date) -> list[dict]:
+    recs = service.counted_recognitions(as_of, service.LEADING_CATEGORIES, supported_only=True)
+    return _records(_one_per_person(recs))
+
+
+@indicator("leading_talents", label_zh="领军人才（获资助）", label_en="Leading talents (supported)",
+           domain="talent", records=leading_records)
+def leading_talents(as_of: date) -> int:
+    return service.count_persons(as_of, service.LEADING_CATEGORIES, supported_only=True)
+
+
+def team_records(as_of: date) -> list[dict]:
+    return [{"firm_id": t.firm_id, "uscc": t.firm.uscc, "firm_name": t.firm.name, "team": t.name,
+             "members": len(t.members) + 1, "recognized_on": t.recognized_on, "support": t.support}
+            for t in service.counted_teams(as_of)]
+
+
+@indicator("leading_talent_teams", label_zh="领军人才团队", label_en="Leading-talent teams",
+           domain="talent", records=team_records)
+def leading_talent_teams(as_of: date) -> int:
+    return service.count_teams(as_of)
+
+
+def _category_metric(name: str, category: str, label_en: str):
+    def records(as_of: date) -> list[dict]:
+        return _records(service.counted_recognitions(as_of, (category,)))
+
+    def compute(as_of: date) -> int:
+        return service.count_persons(as_of, (category,))
+
+    compute.__name__ = name
+    return indicator(name, label_zh=category, label_en=label_en, domain="talent", records=records)(compute)
+
+
+smart_makers = _category_metric("smart_makers", SMART_MAKER, "Smart-manufacturing makers")
+high_skill_talents = _category_metric("high_skill_talents", HIGH_SKILL, "High-skill talents")
+management_talents = _category_metric("management_talents", MANAGEMENT, "Business management talents")

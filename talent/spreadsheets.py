@@ -1,0 +1,281 @@
+"""Talent spreadsheets: import kinds `talents` and `teams`, and the xlsx export.
+
+ID number columns are declared `sensitive=True`: the core engine masks them in previews and
+error reports. Parsing reduces every ID to a PersonKey at once (keyed hash + masked form),
+so the clear number never leaves the row being read. Messages name positions, never numbers.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from core.errors import ServiceError
+from core.imports import ImportKind, RowInvalid, register_kind
+from core.tabular import Column, write_xlsx
+from registry import uscc as uscc_mod
+from talent import service
+from talent.models import CATEGORIES, HIGH_SKILL, MANAGEMENT, SMART_MAKER, THOUSAND, TALENT_UNITS
+
+SENSITIVE_KEYS = frozenset({"id_number", "leader_id", "member_ids"})
+
+_USCC = Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "用人单位信用代码", "企业信用代码", "USCC"),
+               required=True)
+_DATE = Column("recognized_on", "认定日期", "Recognized on", aliases=("认定时间", "入选时间", "入选日期"), required=True)
+_SUPPORT = Column("support", "资助金额（万元）", "Support (10k yuan)", aliases=("资助金额", "支持金额", "资助"))
+_PROGRAMME = Column("programme", "人才项目", "Programme", aliases=("项目", "人才计划", "计划名称", "项目名称"))
+_UNIT = Column("unit_code", "登记单位", "Registering unit", aliases=("申报单位", "认定单位"))
+
+TALENT_COLUMNS = (
+    Column("name", "姓名", "Name", aliases=("人才姓名",), required=True),
+    Column("id_number", "身份证号码", "ID number", aliases=("身份证号", "公民身份号码", "证件号码", "身份证"),
+           required=True, sensitive=True),
+    Column("category", "人才类别", "Category", aliases=("类别", "人才类型"), required=True),
+    _PROGRAMME, _USCC,
+    Column("firm_name", "用人单位", "Employer", aliases=("工作单位", "企业名称", "单位名称")),
+    _DATE, _SUPPORT, _UNIT,
+    Column("note", "备注", "Note"),
+)
+
+TEAM_COLUMNS = (
+    Column("name", "团队名称", "Team name", aliases=("团队",), required=True),
+    _USCC,
+    Column("firm_name", "企业名称", "Firm", aliases=("所在企业", "用人单位", "单位名称")),
+    Column("leader_id", "负责人身份证号码", "Leader ID number", aliases=("带头人身份证号码", "负责人身份证号"),
+           required=True, sensitive=True),
+    Column("member_ids", "成员身份证号码", "Member ID numbers", aliases=("团队成员身份证号码", "成员身份证号"),
+           sensitive=True),
+    _PROGRAMME, _DATE, _SUPPORT, _UNIT,
+)
+
+CATEGORY_ALIASES = {"千人计划": THOUSAND, "国家千人计划专家": THOUSAND, "创客": SMART_MAKER, "高技能": HIGH_SKILL,
+                    "经营管理": MANAGEMENT, "企业经营管理人才": MANAGEMENT}
+UNIT_ALIASES = {"rsj": "rsj", "区人力社保局": "rsj", "人力社保局": "rsj", "区人社局": "rsj", "人社局": "rsj",
+                "rcb": "rcb", "区委人才办": "rcb", "人才办": "rcb", "区人才办": "rcb"}
+
+
+def mask_row(values: dict) -> dict:
+    """A copy of a row's {key: text} with the ID columns masked (first and last four kept)."""
+    from talent.resident_id import mask
+    return {k: (mask(v) if k in SENSITIVE_KEYS and v else v) for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """In-file duplicate key: compares by ID hash, prints without any part of the ID."""
+
+    parts: tuple
+    label: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# --------------------------------------------------------------------------- cell parsing
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
+def parse_date(text: str) -> date:
+    """'2024-05-01', '2024/5/1', '2024.5.1', '2024年5月1日', '20240501' → date; ValueError otherwise."""
+    text = (text or "").strip()
+    match = _DATE_RE.match(text)
+    if match:
+        return date(*(int(g) for g in match.groups()))
+    if len(text) == 8 and text.isdigit():
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    raise ValueError(text)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """'12.5', '1,000', '12.5万', '12.5万元' → Decimal (万元); '' or '-' → None."""
+    text = (text or "").strip().replace(",", "").replace("，", "")
+    text = text.removesuffix("万元").removesuffix("万").strip()
+    if text in ("", "-", "—", "/", "无"):
+        return None
+    return Decimal(text)
+
+
+class _Problems:
+    def __init__(self):
+        self.items: list[tuple[str | None, str]] = []
+
+    def run(self, key: str, fn, *args):
+        try:
+            return fn(*args)
+        except ServiceError as exc:
+            self.items.append((exc.field or key, exc.message))
+        except (ValueError, InvalidOperation):
+            self.items.append((key, _MESSAGES[key]()))
+        return None
+
+    def raise_if_any(self):
+        if self.items:
+            raise RowInvalid(self.items)
+
+
+_MESSAGES = {
+    "recognized_on": lambda: _("认定日期格式应为 YYYY-MM-DD"),
+    "support": lambda: _("资助金额应为数字（万元）"),
+    "uscc": lambda: _("统一社会信用代码无效"),
+}
+
+
+def _required(values: dict, key: str, message: str) -> str:
+    text = (values.get(key) or "").strip()
+    if not text:
+        raise ServiceError(message, field=key)
+    return text
+
+
+def _id_key(values: dict, key: str):
+    raw = values.get(key) or ""
+    try:
+        return service.person_key(raw, field=key)
+    except ServiceError as exc:
+        if re.fullmatch(r"[\d.]+[eE][+]?\d+|\d{15,17}0{2,}|\d+\.\d+", raw.strip()):
+            raise ServiceError(exc.message + _("（该单元格可能被 Excel 当作数字处理，请将身份证号码列设为文本格式）"),
+                               field=key) from None
+        raise
+
+
+def _category(text: str) -> str:
+    text = (text or "").strip()
+    category = text if text in CATEGORIES else CATEGORY_ALIASES.get(text)
+    if category is None:
+        raise ServiceError(_("人才类别应为：%(list)s", list="、".join(CATEGORIES)), field="category")
+    return category
+
+
+def _unit(text: str, ctx) -> str:
+    text = (text or "").strip()
+    if not text:
+        unit = getattr(getattr(ctx.actor, "unit", None), "code", None)
+        if unit in TALENT_UNITS:
+            return unit
+        raise ServiceError(_("请填写登记单位（区人力社保局或区委人才办）"), field="unit_code")
+    unit = UNIT_ALIASES.get(text) or UNIT_ALIASES.get(text.lower())
+    if unit is None:
+        raise ServiceError(_("登记单位应为区人力社保局或区委人才办"), field="unit_code")
+    return unit
+
+
+def _uscc(text: str) -> str:
+    if not (text or "").strip():
+        raise ServiceError(_("请填写用人单位的统一社会信用代码"), field="uscc")
+    try:
+        return uscc_mod.validate(text)
+    except uscc_mod.USCCError as exc:
+        raise ServiceError(str(exc), field="uscc") from None
+
+
+def _common(values: dict, ctx, p: _Problems) -> dict:
+    return dict(
+        programme=(values.get("programme") or "").strip()[:128],
+        uscc=p.run("uscc", _uscc, values.get("uscc")),
+        firm_name=(values.get("firm_name") or "").strip() or None,
+        recognized_on=p.run("recognized_on", lambda: parse_date(
+            _required(values, "recognized_on", _("请填写认定日期（YYYY-MM-DD）")))),
+        support=p.run("support", parse_amount, values.get("support")),
+        unit_code=p.run("unit_code", _unit, values.get("unit_code"), ctx),
+    )
+
+
+# --------------------------------------------------------------------------- talents
+
+@dataclass
+class TalentRow:
+    key: service.PersonKey
+    name: str
+    category: str
+    programme: str
+    uscc: str
+    firm_name: str | None
+    recognized_on: date
+    support: Decimal | None
+    unit_code: str
+    note: str = ""
+
+
+def parse_talent(values: dict, ctx) -> TalentRow:
+    """Check one talent row; every problem of the row at once (RowInvalid)."""
+    p = _Problems()
+    name = p.run("name", _required, values, "name", _("请填写姓名"))
+    key = p.run("id_number", _id_key, values, "id_number")
+    category = p.run("category", _category, values.get("category"))
+    common = _common(values, ctx, p)
+    p.raise_if_any()
+    return TalentRow(key=key, name=name, category=category, note=(values.get("note") or "").strip()[:500], **common)
+
+
+def apply_talent(row: TalentRow, ctx) -> str:
+    _rec, outcome = service.register_talent(ctx.actor, batch_id=ctx.batch_id, **vars(row))
+    return outcome
+
+
+def talent_key(row: TalentRow) -> RowKey:
+    return RowKey((row.key.hash, row.category, row.programme),
+                  _("同一身份证号码、%(category)s、%(programme)s", category=row.category, programme=row.programme or "-"))
+
+
+# --------------------------------------------------------------------------- teams
+
+@dataclass
+class TeamRow:
+    name: str
+    leader: service.PersonKey
+    members: list
+    programme: str
+    uscc: str
+    firm_name: str | None
+    recognized_on: date
+    support: Decimal | None
+    unit_code: str
+
+
+def parse_team(values: dict, ctx) -> TeamRow:
+    p = _Problems()
+    name = p.run("name", _required, values, "name", _("请填写团队名称"))
+    leader = p.run("leader_id", _id_key, values, "leader_id")
+    members = p.run("member_ids", service.member_keys, values.get("member_ids") or "")
+    common = _common(values, ctx, p)
+    p.raise_if_any()
+    return TeamRow(name=name[:128], leader=leader, members=members or [], **common)
+
+
+def apply_team(row: TeamRow, ctx) -> str:
+    _team, outcome = service.register_team(ctx.actor, batch_id=ctx.batch_id, **vars(row))
+    return outcome
+
+
+def team_key(row: TeamRow) -> RowKey:
+    return RowKey((row.name, row.uscc), f"{row.name} / {row.uscc}")
+
+
+def register() -> None:
+    register_kind(ImportKind(name="talents", domain="talent", label_zh="人才名单", label_en="Talents",
+                             columns=TALENT_COLUMNS, parse=parse_talent, apply=apply_talent, key=talent_key))
+    register_kind(ImportKind(name="teams", domain="talent", label_zh="领军人才团队", label_en="Leading-talent teams",
+                             columns=TEAM_COLUMNS, parse=parse_team, apply=apply_team, key=team_key))
+
+
+# --------------------------------------------------------------------------- export
+
+def export_persons_xlsx(as_of: date) -> bytes:
+    """Personal export (talent units and admin only): one row per recognition, masked IDs."""
+    headers = [_("姓名"), _("身份证号码（脱敏）"), _("人才类别"), _("人才项目"), _("统一社会信用代码"), _("用人单位"),
+               _("认定日期"), _("资助金额（万元）"), _("登记单位")]
+    rows = [[r.person.name, r.person.id_masked, r.category, r.programme, r.firm.uscc, r.firm.name,
+             r.recognized_on, r.support, r.unit_code]
+            for r in service.counted_recognitions(as_of, CATEGORIES, one_per_category=False)]
+    return write_xlsx(headers, rows, sheet_name=_("人才名单"),
+                      column_types={1: "text", 4: "text", 6: "date", 7: "money"})
+
+
+def export_aggregates_xlsx(as_of: date) -> bytes:
+    """Aggregate export for everyone: persons per firm and category, no personal data."""
+    headers = [_("统一社会信用代码"), _("企业名称"), _("人才类别"), _("人数"), _("资助金额合计（万元）")]
+    rows = [[a["uscc"], a["firm_name"], a["category"], a["persons"], a["support"]]
+            for a in service.firm_aggregates(as_of)]
+    return write_xlsx(headers, rows, sheet_name=_("人才统计"), column_types={0: "text", 3: "int", 4: "money"})
