@@ -165,7 +165,9 @@ def header(title: str) -> str:
     m = machine()
     return (f"## {title} — {datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
             f"- machine: {m['platform']}, Python {m['python']}, CPU {m['cpu']} × {m['cores']} cores, RAM {m['ram']}\n"
-            f"- commit: {git_commit()} (plus uncommitted work in progress)\n")
+            f"- commit: {git_commit()} (plus uncommitted work in progress)\n"
+            f"- load average when recorded (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+            f"— other processes were {'busy' if os.getloadavg()[1] > 1.5 else 'quiet'} on this {m['cores']}-core machine\n")
 
 
 def append_results(text: str) -> None:

@@ -342,6 +342,29 @@ def _insert(table, rows) -> None:
         db.session.execute(table.insert(), chunk)
 
 
+def bulk_firms(n: int) -> int:
+    """Bulk-insert the n firms with the columns the importer would store (used when the timed import
+    was stopped, so the roll-up and search benchmarks still run at n firms). Commits."""
+    from core.db import db
+    from registry import reference
+    from registry.capital import parse_capital
+    from registry.models import Firm
+    out = []
+    for f in firms(n):
+        cap = parse_capital(f["注册资本"])
+        out.append({"uscc": f["统一社会信用代码"], "name": f["企业名称"], "former_names": [],
+                    "registered_on": f["_registered"], "firm_type": f["企业类型"], "legal_rep": f["法定代表人"],
+                    "capital_amount": cap.amount if cap else None, "capital_currency": cap.currency if cap else None,
+                    "capital_raw": f["注册资本"], "business_scope": f["经营范围"], "address": f["注册地址"],
+                    "town_code": reference.town_by_name(f["所属街道/镇"])[0], "park": f["园区"] or None,
+                    "industry_code": f["_industry"], "plan_sector": f["_sector"] or None,
+                    "above_scale": f["_above"], "high_tech": f["_high_tech"], "listed": f["上市"] == "是",
+                    "stock_code": f["股票代码"] or None, "version": 1})
+    _insert(Firm.__table__, out)
+    db.session.commit()
+    return len(out)
+
+
 def seed_related(n: int) -> dict:
     """Bulk-insert pools memberships, facts, carriers, tenancies, R&D institutions, alliances, talents,
     pre-IPO candidates and financing events for the firms of size n already in the database.

@@ -1,19 +1,20 @@
 """Goal pages: dashboard, goal page, export, unit page, the reporting workflow."""
 from datetime import date, timedelta
+from io import BytesIO
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from io import BytesIO
 from sqlalchemy import select
 
 from core import indicators
 from core.auth.models import Unit
 from core.db import db
 from core.errors import ServiceError, bind_service_error
-from core.permissions import can, ensure, get_in_scope_or_404, requires
+from core.permissions import can, ensure, requires
+from core.scheduler import today_local
 from goals import rollup as ru
 from goals import service
 from goals.forms import DecisionForm, EmptyForm, ReopenForm, ReportForm
@@ -31,12 +32,12 @@ def as_of_arg() -> date:
     """The `as_of` query argument (YYYY-MM-DD); a bad or missing value means today, with a note."""
     raw = (request.args.get("as_of") or "").strip()
     if not raw:
-        return date.today()
+        return today_local()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         flash(_("日期格式应为 YYYY-MM-DD，已改用今天"), "warning")
-        return date.today()
+        return today_local()
 
 
 def goal_or_404(key: str) -> Goal:
@@ -92,6 +93,14 @@ def goal_export():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def column_labels() -> dict:
+    """Headings for the usual keys of indicator records (others are shown as they are)."""
+    return {"uscc": _("统一社会信用代码"), "firm_name": _("企业名称"), "entered_on": _("入库日期"),
+            "exited_on": _("出库日期"), "reason": _("理由"), "year": _("年度"), "period": _("填报期"),
+            "value": _("数值"), "note": _("说明"), "unit": _("单位"), "carrier": _("载体"),
+            "left_on": _("离开日期"), "amount": _("金额（万元）"), "category": _("类别"), "name": _("名称")}
+
+
 def _record_columns(records: list[dict]) -> list[str]:
     cols: list[str] = []
     for rec in records[:200]:
@@ -121,7 +130,7 @@ def goal_detail(key):
     found = indicators.get(goal.metric) if goal.metric else None
     return render_template(
         "goals/goal_detail.html", goal=goal, row=row, as_of=as_of, records=records,
-        columns=_record_columns(records), firm_url=_firm_url, indicator=found[0] if found else None,
+        columns=_record_columns(records), labels=column_labels(), firm_url=_firm_url, indicator=found[0] if found else None,
         trend=[[s.day.isoformat(), float(s.value)] for s in snaps], reports=service.reports_of(goal),
         decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(),
         can_report=goal.kind == "reported" and can("goals.report", goal))
@@ -223,7 +232,7 @@ def unit_page(code):
         abort(404)
     as_of = as_of_arg()
     rows = ru.rollup_rows(as_of, code)
-    due = service.due_items(rows, date.today())
+    due = service.due_items(rows, today_local())
     returned = [rv for row in rows for rv in service.reports_of(row.goal) if rv.status == "returned"]
     return render_template("goals/unit_page.html", unit=unit, rows=rows, due=due, returned=returned,
                            notifications=service.notifications_for(unit), as_of=as_of, lang=lang(),

@@ -1,6 +1,4 @@
 """Admin pages of goals/: targets (with revision history), thresholds, jobs, data quality."""
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +9,7 @@ from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import requires
 from core.records import check_version
+from core.scheduler import today_local
 from goals import jobs, service
 from goals.forms import EmptyForm, TargetForm, ThresholdForm
 from goals.models import GoalTarget, StatusThreshold
@@ -113,4 +112,4 @@ def job_run(name):
 @requires("goals.admin")
 def quality_list():
     day, issues = jobs.latest_issues()
-    return render_template("goals/quality_list.html", day=day, issues=issues, today=date.today(), lang=lang())
+    return render_template("goals/quality_list.html", day=day, issues=issues, today=today_local(), lang=lang())

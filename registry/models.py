@@ -22,6 +22,8 @@ PARKS = ("鄞州工业园区", "鄞州经济开发区", "鄞州投资创业中�
 class Firm(Versioned, Archivable, Timestamped, db.Model):
     __tablename__ = "registry_firms"
     __entity__ = "registry.firm"
+    # The list's default view (live firms by name) and its count read this index only.
+    __table_args__ = (Index("ix_registry_firms_live_name", "archived_at", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)

@@ -65,7 +65,7 @@ def _run(operation, mode, headers) -> str | None:
 
     try:
         run()
-    except Exception as exc:  # noqa: BLE001 - collected and reported per operation
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis' FailureGroup is a BaseExceptionGroup
         return f"{operation.label} [{mode.value}]: {str(exc)[:1500]}"
     return None
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bench.generate import firms
-from tests.reliability.conftest import ON_PG, firm_csv
+from tests.reliability.conftest import ON_PG, ScratchDB, firm_csv
 
 pytestmark = pytest.mark.skipif(
     not ON_PG, reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite serialises writers, so imports cannot race")
@@ -17,41 +17,54 @@ pytestmark = pytest.mark.skipif(
 N, OVERLAP = 2400, 1200
 
 
-def _result(proc, out: str, err: str) -> dict:
-    assert "Traceback" not in err, f"import crashed instead of reporting cleanly:\n{err[-3000:]}"
+def _summary(out: str):
     lines = [line for line in out.strip().splitlines() if line.strip()]
-    assert lines, f"no JSON on stdout (exit {proc.returncode}); stderr:\n{err[-3000:]}"
-    summary = json.loads(lines[-1])
-    assert set(summary) >= {"created", "updated", "unchanged", "rejected", "errors"}
-    return summary
+    try:
+        return json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
 
 
-def test_overlapping_concurrent_imports_leave_no_duplicate_firm(scratch_db, tmp_path):
+@pytest.fixture(scope="module")
+def race(tmp_path_factory):
+    """Run the two overlapping imports at the same time, once for the module's tests."""
+    tmp = tmp_path_factory.mktemp("race")
+    db = ScratchDB(tmp, "postgresql")
     rows = firms(N + N - OVERLAP, seed=88)
-    first = firm_csv(tmp_path / "a.csv", rows[:N])
-    second = firm_csv(tmp_path / "b.csv", rows[N - OVERLAP:])
-    procs = [scratch_db.popen(first), scratch_db.popen(second)]
+    first = firm_csv(tmp / "a.csv", rows[:N])
+    second = firm_csv(tmp / "b.csv", rows[N - OVERLAP:])
+    procs = [db.popen(first), db.popen(second)]
     outcomes = []
     for proc in procs:
         out, err = proc.communicate(timeout=600)
-        outcomes.append((proc.returncode, _result(proc, out, err)))
+        outcomes.append({"code": proc.returncode, "summary": _summary(out), "stderr": err})
+    yield db, rows, outcomes
+    db.drop()
 
-    total = scratch_db.scalar("SELECT count(*) FROM registry_firms")
-    distinct = scratch_db.scalar("SELECT count(DISTINCT uscc) FROM registry_firms")
+
+def test_no_duplicate_firm_and_nothing_half_written(race):
+    db, rows, outcomes = race
+    total = db.scalar("SELECT count(*) FROM registry_firms")
+    distinct = db.scalar("SELECT count(DISTINCT uscc) FROM registry_firms")
     assert total == distinct, "a credit code was stored twice"
-
-    ok = [s for code, s in outcomes if code == 0]
-    refused = [s for code, s in outcomes if code != 0]
-    assert ok, f"both imports failed: {outcomes}"
-    for code, summary in outcomes:
-        assert code in (0, 1), (code, summary)
-        if code == 1:                                    # lost the race: refused, nothing written
-            assert summary["errors"], summary
-            assert summary["created"] == summary["updated"] == 0
-    batches = scratch_db.scalar("SELECT count(*) FROM core_import_batches")
-    assert batches == len(ok)
-    if not refused:
+    ok = [o for o in outcomes if o["code"] == 0]
+    assert ok, f"both imports failed: {[(o['code'], o['stderr'][-500:]) for o in outcomes]}"
+    assert db.scalar("SELECT count(*) FROM core_import_batches") == len(ok)
+    if len(ok) == 2:
         assert total == len(rows)                        # both written: every firm exactly once
-        assert sum(s["created"] for s in ok) == len(rows)
+        assert sum(o["summary"]["created"] for o in ok) == len(rows)
     else:
-        assert total == N                                # only the winner's file is in
+        assert total == N                                # only the winner's file is in (all or nothing)
+
+
+def test_the_loser_of_the_race_reports_cleanly(race):
+    """Exit 0, or exit 1 with the one JSON object and no traceback (a retry inside the engine is better)."""
+    _db, _rows, outcomes = race
+    for o in outcomes:
+        assert "Traceback" not in o["stderr"], f"import crashed instead of reporting cleanly:\n{o['stderr'][-2000:]}"
+        assert o["code"] in (0, 1), o["code"]
+        assert o["summary"] is not None, f"no JSON on stdout (exit {o['code']})"
+        assert set(o["summary"]) >= {"created", "updated", "unchanged", "rejected", "errors"}
+        if o["code"] == 1:
+            assert o["summary"]["errors"]
+            assert o["summary"]["created"] == o["summary"]["updated"] == 0
