@@ -165,7 +165,16 @@ def rollup_bench(app, repeat: int) -> dict:
                     if not ((a is None and b is None) or (a is not None and b is not None
                                                           and abs(a - b) <= 1e-3 * max(1, abs(b)))):
                         mismatch.append((r["key"], a, b))
-            out[label] = {"ours_ms": ours, "hand_ms": base, "goals": len(rows), "hand_queries": len(values),
+            from core import indicators
+            slow = []
+            for g in goals:
+                if g.kind == "computed" and g.metric:
+                    t0 = time.perf_counter()
+                    indicators.compute(g.metric, as_of)
+                    slow.append(((time.perf_counter() - t0) * 1000, g.metric))
+            db.session.rollback()
+            slow.sort(reverse=True)
+            out[label] = {"ours_ms": ours, "hand_ms": base, "slowest": slow[:5], "goals": len(rows), "hand_queries": len(values),
                           "missing": missing, "mismatch": mismatch,
                           "with_value": sum(1 for r in rows if r["actual"] is not None)}
     return out
@@ -248,9 +257,9 @@ def profile_import(n: int, work: Path) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--profile", action="store_true", help="also profile a 10,000-row in-process import")
-    ap.add_argument("--import-timeout", type=float, default=240.0,
+    ap.add_argument("--import-timeout", type=float, default=200.0,
                     help="stop the timed import after this many seconds (keeps `make bench` under 10 minutes)")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     args = ap.parse_args(argv)
@@ -360,7 +369,8 @@ def _notes(n, counts, roll, summary, total) -> str:
             out.append(f"- roll-up {label}: values differing from the hand SQL: {r['mismatch']}")
         if r["missing"]:
             out.append(f"- roll-up {label}: no hand SQL for {r['missing']}")
-        out.append(f"- roll-up {label}: {r['with_value']} of {r['goals']} goals have a value.")
+        out.append(f"- roll-up {label}: {r['with_value']} of {r['goals']} goals have a value; slowest indicators: "
+                   + ", ".join(f"{m} {ms:.0f} ms" for ms, m in r["slowest"]) + ".")
     out.append("- 1 and 5 run `flask --app wsgi import firms` as a subprocess (app start-up included); 2 measures "
                "reading + validating every row (core.imports.read + parse), not the writes; 4 uses Datasette's "
                "default table page (100 rows, count, facet suggestions) vs our page (50 rows, count).")

@@ -77,6 +77,12 @@ class IpoCandidate(Versioned, Archivable, Timestamped, db.Model):
         return self.current_stage not in CLOSING_STAGES
 
     @property
+    def next_stage(self) -> str | None:
+        """The pipeline step after the current one (the board's default move)."""
+        rank = stage_rank(self.current_stage)
+        return STAGES[rank + 1] if rank + 1 < len(STAGES) else None
+
+    @property
     def audit_label(self) -> str:
         return f"{self.firm.name if self.firm else self.firm_id} · {self.board}"
 

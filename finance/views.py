@@ -137,7 +137,7 @@ def candidate_edit(cid):
 @requires("finance.edit")
 def candidate_stage(cid):
     cand = get_in_scope_or_404(IpoCandidate, cid, "finance.edit")
-    form = StageForm() if request.method == "POST" else StageForm(on=date.today())
+    form = StageForm() if request.method == "POST" else StageForm(on=date.today(), stage=cand.next_stage)
     back = "board" if request.values.get("back") == "board" else "detail"
     if form.validate_on_submit():
         try:

@@ -1,0 +1,110 @@
+"""Locust scenario of the load test (run by bench/loadtest.py; 127.0.0.1 only).
+
+MixedUser: a bureau user signed in through the login form — dashboard (/goals/), firm search, firm
+pages, API reads with a bearer token, and some writes (annual facts through the form, firm address
+through the API PATCH with its version; a 409 "changed meanwhile" is a correct answer to a race and
+counts as a success). HealthUser: only /health, the bare endpoint measured the same way.
+
+Environment: LOAD_EDITOR / LOAD_VIEWER ("name:password"), LOAD_TOKEN (bearer token of the editor),
+LOAD_FIRM_IDS ("first-last").
+"""
+import os
+import random
+import re
+
+from locust import HttpUser, between, task
+from locust.clients import HttpSession
+
+FRAGMENTS = ("瑞博", "电子科技", "宁波华", "机械", "甬", "新材料", "信息技术", "鑫", "有限公司", "智能装备")
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+FIRST, LAST = (int(x) for x in os.environ.get("LOAD_FIRM_IDS", "1-10000").split("-"))
+TOKEN = os.environ.get("LOAD_TOKEN", "")
+
+
+def _account(var: str, default: str) -> tuple[str, str]:
+    name, _sep, password = os.environ.get(var, default).partition(":")
+    return name, password
+
+
+class MixedUser(HttpUser):
+    wait_time = between(0.1, 0.5)
+    weight = 1
+
+    def on_start(self):
+        self.editor = random.random() < 0.3
+        name, password = _account("LOAD_EDITOR" if self.editor else "LOAD_VIEWER",
+                                  "bench_editor:password123" if self.editor else "bench_viewer:password123")
+        page = self.client.get("/login", name="/login").text
+        token = CSRF.search(page).group(1)
+        with self.client.post("/login", data={"username": name, "password": password, "csrf_token": token},
+                               allow_redirects=False, name="/login [POST]", catch_response=True) as resp:
+            if resp.status_code != 302:
+                resp.failure(f"login refused: {resp.status_code}")
+        self.api = {"Authorization": f"Bearer {TOKEN}"}
+        # API clients send no session cookie (with one, the CSRF check applies and refuses the write)
+        self.api_client = HttpSession(base_url=self.host, request_event=self.environment.events.request, user=self)
+
+    def _firm_id(self) -> int:
+        return random.randint(FIRST, LAST)
+
+    @task(3)
+    def dashboard(self):
+        self.client.get("/goals/", name="/goals/ (dashboard)")
+
+    @task(5)
+    def search(self):
+        self.client.get("/registry/", params={"q": random.choice(FRAGMENTS)}, name="/registry/?q= (search)")
+
+    @task(5)
+    def firm_page(self):
+        self.client.get(f"/registry/firms/{self._firm_id()}", name="/registry/firms/[id]")
+
+    @task(2)
+    def api_firm_search(self):
+        self.api_client.get("/api/v1/firms", params={"q": random.choice(FRAGMENTS)}, headers=self.api,
+                        name="/api/v1/firms?q=")
+
+    @task(2)
+    def api_firm(self):
+        self.api_client.get(f"/api/v1/firms/{self._firm_id()}", headers=self.api, name="/api/v1/firms/[id]")
+
+    @task(1)
+    def api_goals(self):
+        self.api_client.get("/api/v1/goals", headers=self.api, name="/api/v1/goals")
+
+    @task(1)
+    def write_facts(self):
+        if not self.editor:
+            return
+        firm = self._firm_id()
+        page = self.client.get(f"/registry/firms/{firm}/facts?year=2024", name="/registry/firms/[id]/facts").text
+        token = CSRF.search(page).group(1)
+        data = {"csrf_token": token, "year": "2024", "revenue": str(random.randint(1000, 90000)),
+                "employees": str(random.randint(10, 900))}
+        with self.client.post(f"/registry/firms/{firm}/facts", data=data, allow_redirects=False,
+                              name="/registry/firms/[id]/facts [POST]", catch_response=True) as resp:
+            if resp.status_code != 302:
+                resp.failure(f"fact form not saved: {resp.status_code}")
+
+    @task(1)
+    def api_patch_firm(self):
+        firm = self._firm_id()
+        got = self.api_client.get(f"/api/v1/firms/{firm}", headers=self.api, name="/api/v1/firms/[id]")
+        if got.status_code != 200:
+            return
+        body = {"version": got.json()["version"], "address": f"浙江省宁波市鄞州区首南中路{random.randint(1, 999)}号"}
+        with self.api_client.patch(f"/api/v1/firms/{firm}", json=body, headers=self.api,
+                               name="/api/v1/firms/[id] [PATCH]", catch_response=True) as resp:
+            if resp.status_code in (200, 409):
+                resp.success()
+            else:
+                resp.failure(f"PATCH answered {resp.status_code}")
+
+
+class HealthUser(HttpUser):
+    wait_time = between(0.1, 0.5)
+    weight = 1
+
+    @task
+    def health(self):
+        self.client.get("/health", name="/health")
