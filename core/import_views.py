@@ -47,8 +47,26 @@ def _upload_dir() -> Path:
     return path
 
 
+STASH_HOURS = 24
+
+
+def _sweep() -> None:
+    """Uploaded files may hold personal data: never keep them longer than STASH_HOURS."""
+    import time
+    cutoff = time.time() - STASH_HOURS * 3600
+    for path in _upload_dir().iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _discard(token: str) -> None:
+    for path in (_upload_dir() / token, _upload_dir() / f"{token}.name"):
+        path.unlink(missing_ok=True)
+
+
 def _stash(data: bytes, filename: str) -> str:
     """Keep the uploaded bytes between preview and commit; the token binds them to this user."""
+    _sweep()
     token = f"{current_user.id}-{secrets.token_hex(12)}"
     (_upload_dir() / token).write_bytes(data)
     (_upload_dir() / f"{token}.name").write_text(filename, encoding="utf-8")
@@ -127,6 +145,7 @@ def import_commit(kind):
         flash(_("导入未执行：文件中有 %(n)s 处错误，未写入任何数据。", n=len(result.errors)), "danger")
         return redirect(url_for("core.import_upload", kind=kind))
     db.session.commit()
+    _discard(form.token.data)
     flash(_("导入完成：新增 %(c)s，更新 %(u)s，未变 %(s)s，拒绝 %(r)s。", c=result.created, u=result.updated,
             s=result.unchanged, r=result.rejected), "success")
     return redirect(url_for("core.import_batches", kind=kind))

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Incubation (区科技局): carriers, tenancies of incubated firms, makers counts, R&D institutions, alliances."""

@@ -4,7 +4,8 @@ Counting rules (archived records never count):
 - maker_spaces: carriers of type 众创空间 recognised (or, when no recognition date, opened) on or
   before D and not closed by D (closed_on empty or after D).
 - incubated_firms: tenancies entered 2017-01-01..2019-12-31 and on or before D; one per firm and
-  carrier (re-entries into the same carrier count once); graduated firms keep counting.
+  carrier (re-entries into the same carrier count once); graduated firms keep counting; tenancies
+  of an archived carrier do not count.
 - incubation_area: sum of area_m2 of carriers active on D (opened_on <= D < closed_on), m².
 - makers: for each carrier active on D, its makers count of the latest year <= D's year; summed.
   (A count is a yearly figure, so a carrier without a row for D's year contributes its latest
@@ -85,7 +86,8 @@ def maker_spaces(as_of: date) -> int:
 def _incubated_stmt(as_of: date):
     start, end = INCUBATION_WINDOW
     return (select(Tenancy.firm_id, Tenancy.carrier_id, func.min(Tenancy.entered_on).label("entered_on"))
-            .where(Tenancy.archived_at.is_(None), Tenancy.entered_on >= start,
+            .join(Carrier, Carrier.id == Tenancy.carrier_id)
+            .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on >= start,
                    Tenancy.entered_on <= min(end, as_of))
             .group_by(Tenancy.firm_id, Tenancy.carrier_id))
 

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from core.scheduler import today_local
 from core.errors import ServiceError
 from core.imports import ImportKind, RowInvalid, register_kind
 from core.tabular import Column
@@ -258,7 +259,7 @@ def parse_maker(values: dict, ctx) -> MakerRow:
     row = _Row(values)
     carrier = row.carrier()
     year = row.number("year", integer=True) if row.required("year", _("年份")) else None
-    if year is not None and not 2000 <= year <= date.today().year + 1:
+    if year is not None and not 2000 <= year <= today_local().year + 1:
         row.problems.append(("year", _("年份无效")))
     makers = row.number("makers", integer=True) if row.required("makers", _("创客人数")) else None
     row.raise_if_any()

@@ -10,6 +10,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core.scheduler import today_local
 from core.api import Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate
 from core.permissions import requires
 from registry.api import FirmRefSchema, Uscc
@@ -106,7 +107,7 @@ class SummarySchema(ma.Schema):
 @blp.response(200, SummarySchema)
 def talent_summary(args):
     """Counts as of a date: persons per category, leading talents, teams, per-firm aggregates (no personal data)."""
-    on = args.get("as_of") or date.today()
+    on = args.get("as_of") or today_local()
     return {"as_of": on, "categories": service.category_counts(on),
             "leading_talents": metrics.leading_talents(on), "teams": service.count_teams(on),
             "firms": service.firm_aggregates(on)}

@@ -59,6 +59,13 @@ def test_archived_tenancy_does_not_count(kjj, make_carrier, make_firm):
     archive(t, kjj)
     db.session.commit()
     assert value("incubated_firms", D(2019, 1, 1)) == 0
+    b = make_carrier()
+    service.register_tenancy(kjj, carrier=b, uscc=f.uscc, entered_on=D(2018, 2, 1))
+    db.session.commit()
+    assert value("incubated_firms", D(2019, 1, 1)) == 1
+    archive(b, kjj)
+    db.session.commit()
+    assert value("incubated_firms", D(2019, 1, 1)) == 0
 
 
 def test_maker_spaces_recognised_and_closed(make_carrier):
