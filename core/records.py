@@ -20,6 +20,7 @@ class Entity:
     label_en: str
     detail_endpoint: str | None = None   # url_for(endpoint, **{id_arg: obj.id})
     id_arg: str = "id"
+    manual_archive: bool = True           # False: archived only by the domain (e.g. import undo)
 
     @property
     def domain(self) -> str:

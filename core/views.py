@@ -76,6 +76,9 @@ def _toggle_archive(etype, rid, action, done_msg):
     entity, obj = _entity_or_404(etype, rid)
     from core.permissions import ensure
     ensure(f"{entity.domain}.edit", obj)
+    if not entity.manual_archive or not hasattr(obj, "archived_at"):
+        flash(_("此类记录不能在这里归档或恢复，请在业务页面操作"), "warning")
+        return redirect(url_for("core.record_history", etype=etype, rid=rid))
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)

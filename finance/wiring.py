@@ -10,7 +10,8 @@ from finance.models import FinancingEvent, IpoCandidate, IpoStage, ListingCriter
 ENTITIES = (
     Entity(type="finance.candidate", model=IpoCandidate, label_zh="拟上市企业", label_en="Pre-IPO candidate",
            detail_endpoint="finance.candidate_detail", id_arg="cid"),
-    Entity(type="finance.stage", model=IpoStage, label_zh="上市进程阶段", label_en="IPO stage"),
+    Entity(type="finance.stage", model=IpoStage, label_zh="上市进程阶段", label_en="IPO stage",
+           manual_archive=False),
     Entity(type="finance.financing", model=FinancingEvent, label_zh="直接融资事件", label_en="Financing event",
            detail_endpoint="finance.financing_edit", id_arg="eid"),
     Entity(type="finance.criterion", model=ListingCriterion, label_zh="上市标准", label_en="Listing criterion",
