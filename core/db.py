@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,3 +66,15 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
+
+
+def _noop_set(target, value, oldvalue, initiator):
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _active_history(mapper, cls) -> None:
+    """Load the old value when a column is set on an expired object (e.g. after a commit),
+    so the audit trail always records old → new, never None → new."""
+    for prop in mapper.column_attrs:
+        event.listen(getattr(cls, prop.key), "set", _noop_set, active_history=True, retval=True)
