@@ -27,7 +27,7 @@ install: $(VENV)/.installed translations
 dev-install: $(VENV)/.dev-installed translations
 
 translations: $(VENV)/.installed
-	@for d in $(TRANSLATION_DIRS); do $(BIN)/pybabel compile -q -f -d $$d || exit 1; done
+	@for d in $(TRANSLATION_DIRS); do $(BIN)/pybabel compile -f -d $$d >/dev/null || exit 1; done
 
 migrate: install
 	$(FLASK) db upgrade

@@ -59,7 +59,7 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "BABEL_TRANSLATION_DIRECTORIES": ";".join(
-            str(p) for p in [ROOT / "translations", *sorted(ROOT.glob("*/translations"))]),
+            str(p) for p in [*sorted(ROOT.glob("*/translations")), ROOT / "translations"]),
         "LANGUAGES": ("zh", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOCKOUT_ATTEMPTS": 5,
