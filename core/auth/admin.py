@@ -16,7 +16,7 @@ from core.permissions import requires
 from core.views import bp
 
 ROLE_LABELS = {"admin": _l("管理员"), "manager": _l("领导（只读全部）"), "editor": _l("编辑（写本单位数据）"),
-               "viewer": _l("查看")}
+               "viewer": _l("只读查看")}
 
 
 class UserForm(FlaskForm):
