@@ -7,6 +7,7 @@ Services are called with `batch_id` so each write's audit entry belongs to the b
 those entries backwards (created records archived or removed, updated fields restored).
 """
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +47,15 @@ class ImportKind:
     apply: Callable[[Any, "ImportContext"], str]
     key: Callable[[Any], Any] | None = None
     params: tuple[str, ...] = ()
+    # Optional: prepare(parsed_rows, ctx) runs once before any apply (e.g. load every existing
+    # record of the file in a few queries into ctx.cache).
+    prepare: Callable[[list, "ImportContext"], None] | None = None
+    # True when apply needs no query to see the previous rows' pending writes: the engine
+    # then turns autoflush off and flushes every FLUSH_EVERY rows instead of on every query.
+    bulk: bool = False
+
+
+FLUSH_EVERY = 2000
 
 
 @dataclass
@@ -180,8 +190,12 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
 
 def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
     counts = dict.fromkeys(OUTCOMES, 0)
-    with audit.buffered():
-        for line, parsed in rows:
+    if kind.prepare is not None:
+        kind.prepare([parsed for _line, parsed in rows], ctx)
+    with audit.buffered(), _autoflush(not kind.bulk):
+        for n, (line, parsed) in enumerate(rows, 1):
+            if kind.bulk and n % FLUSH_EVERY == 0:
+                db.session.flush()
             position = audit.mark()
             try:
                 if skip_invalid:
@@ -196,6 +210,15 @@ def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> Non
                 continue
             counts[outcome] += 1
     result.created, result.updated, result.unchanged = counts["created"], counts["updated"], counts["unchanged"]
+
+
+@contextmanager
+def _autoflush(enabled: bool):
+    if enabled:
+        yield
+    else:
+        with db.session.no_autoflush:
+            yield
 
 
 def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,

@@ -51,6 +51,19 @@ def find_firm(code) -> Firm | None:
     return firm
 
 
+def firms_by_uscc(codes, chunk: int = 500) -> dict[str, Firm]:
+    """{normalised code: firm} for the codes that exist (merged records followed), in few queries."""
+    wanted = sorted({uscc_mod.normalize(c) for c in codes if c})
+    found: dict[str, Firm] = {}
+    for i in range(0, len(wanted), chunk):
+        for firm in db.session.scalars(select(Firm).where(Firm.uscc.in_(wanted[i:i + chunk]))):
+            found[firm.uscc] = firm
+    for code, firm in list(found.items()):
+        if firm.merged_into_id:
+            found[code] = find_firm(code)
+    return found
+
+
 def validate_code(code, *, actor=None, override_reason: str | None = None) -> str:
     """Normalised valid code, or ServiceError(field="uscc").
 
@@ -69,10 +82,13 @@ def validate_code(code, *, actor=None, override_reason: str | None = None) -> st
 
 
 def create_firm(actor, *, uscc, name, batch_id=None, code_override_reason: str | None = None,
-                **fields) -> Firm:
-    """Register a firm. Raises ServiceError field="uscc" (invalid or taken code) or "name"."""
+                known_absent: bool = False, **fields) -> Firm:
+    """Register a firm. Raises ServiceError field="uscc" (invalid or taken code) or "name".
+
+    `known_absent`: the caller already looked the code up (firms_by_uscc) — skip the query.
+    """
     code = validate_code(uscc, actor=actor, override_reason=code_override_reason)
-    existing = db.session.scalars(select(Firm).where(Firm.uscc == code)).first()
+    existing = None if known_absent else db.session.scalars(select(Firm).where(Firm.uscc == code)).first()
     if existing is not None:
         msg = _("该信用代码已在企业库中：%(name)s", name=existing.name)
         if existing.archived_at is not None:
