@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from core.db import db
 from core.indicators import indicator
@@ -91,15 +91,23 @@ class Ratio:
     conditions: Callable
     numerator: Callable[[Firm, FirmFact], Decimal | None]
     denominator: Callable[[Firm, FirmFact], Decimal | None]
+    num_sql: Callable = None    # the same numerator/denominator as SQL expressions (aggregated
+    den_sql: Callable = None    # in the database: the number needs no row loaded into Python)
     scale: Decimal = HUNDRED
     num_label: str = "numerator"
     den_label: str = "denominator"
 
     def compute(self, as_of: date):
-        rows = _rows(as_of, self.conditions())
-        num = sum((Decimal(self.numerator(f, x) or 0) for f, x in rows), Decimal(0))
-        den = sum((Decimal(self.denominator(f, x) or 0) for f, x in rows), Decimal(0))
-        if not rows or den == 0:
+        conditions = self.conditions()
+        year = reference_year(as_of, conditions)
+        if year is None:
+            return None
+        stmt = (select(func.count(), func.sum(self.num_sql()), func.sum(self.den_sql()))
+                .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
+                .where(FirmFact.year == year, *conditions))
+        count, num, den = db.session.execute(stmt).one()
+        num, den = _dec(num), _dec(den)
+        if not count or den == 0:
             return None
         return (num / den * self.scale).quantize(Decimal("0.0001"))
 
@@ -107,6 +115,10 @@ class Ratio:
         return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
                  self.num_label: _plain(self.numerator(f, x)), self.den_label: _plain(self.denominator(f, x))}
                 for f, x in _rows(as_of, self.conditions())]
+
+
+def _dec(value) -> Decimal:
+    return Decimal(0) if value is None else Decimal(str(value))
 
 
 def _plain(value):
@@ -121,26 +133,32 @@ _register_ratio(
     "rd_intensity_above_scale_mfg", "规上制造业研发经费支出占主营业务收入比重",
     "R&D spend as share of revenue, above-scale manufacturing",
     Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.rd_spend, lambda f, x: x.revenue,
+          num_sql=lambda: FirmFact.rd_spend, den_sql=lambda: FirmFact.revenue,
           num_label="rd_spend", den_label="revenue"))
 _register_ratio(
     "value_added_rate_above_scale_mfg", "规上制造业增加值率", "Value-added rate, above-scale manufacturing",
     Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.value_added, lambda f, x: x.output_value,
+          num_sql=lambda: FirmFact.value_added, den_sql=lambda: FirmFact.output_value,
           num_label="value_added", den_label="output_value"))
 _register_ratio(
     "brand_output_share", "品牌产品产值占规上产值比重", "Brand-product output share of above-scale output",
     Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.brand_output, lambda f, x: x.output_value,
+          num_sql=lambda: FirmFact.brand_output, den_sql=lambda: FirmFact.output_value,
           num_label="brand_output", den_label="output_value"))
 _register_ratio(
     "patents_per_10bn_revenue", "规上工业每百亿元主营业务收入有效发明专利数",
     "Valid invention patents per 10 bn yuan revenue, above-scale industry",
     # revenue 万元 → 百亿元: ÷ 1,000,000, i.e. patents / revenue × 1e6
     Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.invention_patents, lambda f, x: x.revenue,
+          num_sql=lambda: FirmFact.invention_patents, den_sql=lambda: FirmFact.revenue,
           scale=Decimal(1_000_000), num_label="invention_patents", den_label="revenue"))
 _register_ratio(
     "hightech_value_added_share", "高新技术产业增加值占规上工业比重",
     "High-tech value added as share of above-scale industry",
     Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.value_added if f.high_tech else None,
-          lambda f, x: x.value_added, num_label="high_tech_value_added", den_label="value_added"))
+          lambda f, x: x.value_added,
+          num_sql=lambda: case((Firm.high_tech.is_(True), FirmFact.value_added), else_=None),
+          den_sql=lambda: FirmFact.value_added, num_label="high_tech_value_added", den_label="value_added"))
 
 
 # ----------------------------------------------------------------------------- sectors
@@ -151,11 +169,13 @@ def _sector_rows(as_of: date, sector: str):
 
 def sector_output(as_of: date, sector: str):
     """Sum of 产值 of firms whose plan sector is `sector`, in 亿元 (万元 / 10000); None without facts."""
-    rows = _sector_rows(as_of, sector)
-    if not rows:
+    conditions = (Firm.archived_at.is_(None), Firm.plan_sector == sector)
+    year = reference_year(as_of, conditions)
+    if year is None:
         return None
-    total = sum((Decimal(x.output_value or 0) for _f, x in rows), Decimal(0))
-    return (total / Decimal(10000)).quantize(Decimal("0.0001"))
+    stmt = (select(func.sum(FirmFact.output_value)).select_from(FirmFact)
+            .join(Firm, FirmFact.firm_id == Firm.id).where(FirmFact.year == year, *conditions))
+    return (_dec(db.session.scalar(stmt)) / Decimal(10000)).quantize(Decimal("0.0001"))
 
 
 def sector_output_records(as_of: date, sector: str) -> list[dict]:
