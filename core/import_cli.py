@@ -41,12 +41,8 @@ def _make_command(name: str) -> click.Command:
         actor = _actor(as_user)
         params = {k: v for k, v in (("pool", pool), ("year", year)) if v is not None}
         data = Path(file).read_bytes()
-        result = imports.run_import(name, data, Path(file).name, actor=actor, params=params,
-                                    dry_run=dry_run, skip_invalid=skip_invalid)
-        if result.written:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        result = imports.import_and_commit(name, data, Path(file).name, actor=actor, params=params,
+                                           dry_run=dry_run, skip_invalid=skip_invalid)
         click.echo(json.dumps(result.summary(), ensure_ascii=False))
         ok = result.written or (dry_run and not result.errors)
         sys.exit(0 if ok else 1)

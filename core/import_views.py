@@ -138,13 +138,11 @@ def import_commit(kind):
         abort(400)
     data, filename = _unstash(form.token.data)
     params = _params(spec, request.form)
-    result = imports.run_import(kind, data, filename, actor=current_user, params=params,
-                                skip_invalid=bool(form.skip_invalid.data))
+    result = imports.import_and_commit(kind, data, filename, actor=current_user, params=params,
+                                       skip_invalid=bool(form.skip_invalid.data))
     if not result.written:
-        db.session.rollback()
         flash(_("导入未执行：文件中有 %(n)s 处错误，未写入任何数据。", n=len(result.errors)), "danger")
         return redirect(url_for("core.import_upload", kind=kind))
-    db.session.commit()
     _discard(form.token.data)
     flash(_("导入完成：新增 %(c)s，更新 %(u)s，未变 %(s)s，拒绝 %(r)s。", c=result.created, u=result.updated,
             s=result.unchanged, r=result.rejected), "success")

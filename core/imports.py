@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import tabular
@@ -261,6 +262,30 @@ def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dic
         result.created, result.updated, result.unchanged, result.rejected)
     result.written = True
     return result
+
+
+def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,
+                      dry_run: bool = False, skip_invalid: bool = False, attempts: int = 3) -> ImportResult:
+    """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
+
+    Another import committing the same credit codes at the same moment makes our flush or commit
+    fail on a unique index; the whole file is then rolled back and run again (the second run sees
+    the other import's rows and updates them). After `attempts` a clean refusal is returned.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = run_import(kind_name, data, filename, actor=actor, params=params,
+                                dry_run=dry_run, skip_invalid=skip_invalid)
+            if result.written:
+                db.session.commit()
+            else:
+                db.session.rollback()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            log.warning("import %s of %s collided with a concurrent write (attempt %d of %d)",
+                        kind_name, filename, attempt, attempts)
+    return ImportResult(errors=[_err(None, None, _("与同时进行的其他导入发生冲突，未写入任何数据，请稍后重试"))])
 
 
 def error_report(result: ImportResult, kind_name: str) -> bytes:
