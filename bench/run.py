@@ -303,7 +303,7 @@ def _run(args, n: int, work: Path, started: float) -> int:
             db.session.execute(db.text("DELETE FROM registry_firms"))   # nothing committed, but be sure
             db.session.commit()
             generate.bulk_firms(n)
-        summary = {"created": f"0 (stopped; {n:,} bulk-inserted)"}
+        summary = {"created": None}
 
     log("2. xlsx reading + validation vs pandas.read_excel ...")
     ours_x, good, errors = read_and_validate(app, xlsx_path)
@@ -360,9 +360,9 @@ def _table(rows) -> str:
 
 
 def _notes(n, counts, roll, summary, total) -> str:
-    created = summary.get("created")
-    created = f"{created:,}" if isinstance(created, int) else created
-    out = [f"- data: {n:,} firms through the importer ({created} created); bulk-inserted "
+    how = (f"{n:,} firms through the importer" if summary.get("created") == n else
+           f"{n:,} firms bulk-inserted (the timed import was stopped unfinished, nothing of it committed)")
+    out = [f"- data: {how}; bulk-inserted "
            + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + "."]
     for label, r in roll.items():
         if r["mismatch"]:

@@ -149,8 +149,20 @@ def _describe_char(char: str) -> str:
     return f"“{char}”"
 
 
+def _is_checked_code(code: str) -> bool:
+    return (len(code) == LENGTH and all(c in CHARSET for c in code)
+            and compute_check_char(code[:17]) == code[17]
+            and compute_org_check_char(code[8:16]) == code[16])
+
+
 def _check_numeric_corruption(code: str) -> None:
-    """Raise ``numeric_corrupted`` for values Excel has visibly turned into numbers."""
+    """Raise ``numeric_corrupted`` for values Excel has visibly turned into numbers.
+
+    An 18-character code whose two check characters are right is a real code even when it looks
+    like scientific notation (e.g. 913302049594720E24).
+    """
+    if _is_checked_code(code):
+        return
     if _EXCEL_NUMBER_RE.fullmatch(code) or (code.isdigit() and code.isascii() and len(code) != LENGTH):
         raise USCCError(
             "numeric_corrupted",

@@ -309,3 +309,14 @@ def test_validate_only_raises_uscc_error(raw):
         assert err.message
     else:
         assert len(result) == 18 and set(result) <= set(uscc.CHARSET)
+
+
+def test_valid_code_that_looks_like_scientific_notation_is_accepted():
+    """Found by the benchmark generator: digits, one E, digits — a real code whose checks are right."""
+    assert uscc.validate("913302049594720E24") == "913302049594720E24"
+    with pytest.raises(USCCError) as exc:
+        uscc.validate("913302049594720E25")       # same shape, wrong check character
+    assert exc.value.code == "numeric_corrupted"
+    with pytest.raises(USCCError) as exc:
+        uscc.validate("9.13302E+17")
+    assert exc.value.code == "numeric_corrupted"
