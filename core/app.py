@@ -82,6 +82,10 @@ def _fresh_request_state() -> None:
     for key in ("_login_user", "login_via_bearer", "_flask_babel", "required_permission"):
         g.pop(key, None)
     g.request_started = True  # Flask-Babel treats an empty `g` as "no context"
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        # the bearer token wins over any session cookie sent along (and no cookie is written back)
+        user = _load_user_from_bearer(request)
+        g._login_user = user if user is not None else login_manager.anonymous_user()
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -163,7 +163,8 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     """parse() every row; collect every problem; in-file duplicates are errors on the later row."""
     good, seen, bad_lines = [], {}, set()
     for line, row in zip(table.line_numbers, table.rows):
-        values = hmap.pick(row)
+        # our own exports quote-prefix cells starting with = + - @ (formula injection); undo it
+        values = {k: tabular.unescape_formula(v) for k, v in hmap.pick(row).items()}
         try:
             parsed = kind.parse(values, ctx)
         except RowInvalid as exc:

@@ -135,3 +135,16 @@ def test_csrf_refused_without_token(csrf_app):
     assert resp.status_code == 302
     # a signed-in POST without the token is refused too
     assert client.post("/logout").status_code == 400
+
+
+def test_bearer_token_wins_over_a_session_cookie(app, make_user, login):
+    from core.auth.service import issue_token
+    kjj = make_user("kjj1", unit="kjj")
+    jxj = make_user("jxj1", unit="jxj")
+    token = issue_token(jxj)
+    db.session.commit()
+    client = login(kjj)                      # a browser session as kjj1 …
+    html = client.get("/", headers={"Authorization": f"Bearer {token}"}).get_data(as_text=True)
+    assert "jxj1" in html                    # … but the token's user is the one acting
+    bad = client.get("/", headers={"Authorization": "Bearer yz_nope"})
+    assert bad.status_code == 302            # a wrong token is refused, not silently the cookie user

@@ -563,3 +563,11 @@ def test_xlsx_numbers_rendered_as_stored():
              .replace(b"<v>3.5</v>", b"<v>-1.0E-3</v>"))
     data = replace_member(data, "xl/worksheets/sheet1.xml", lambda z, n: z.writestr(n, sheet))
     assert read_table(data, "a.xlsx").rows == [["913302127123457000", "0.30000000000000004", "-0.001"]]
+
+
+def test_engine_reads_back_our_own_formula_escaping():
+    """An exported '-' capital is written as "'-"; the import engine must read it as '-'."""
+    from core.tabular import escape_formula, unescape_formula
+    for raw in ("-", "=1+1", "+86 574", "@x"):
+        assert unescape_formula(escape_formula(raw)) == raw
+    assert unescape_formula("'plain") == "'plain"
