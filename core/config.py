@@ -7,23 +7,11 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
 
-def _secret_key(instance: Path) -> str:
-    """SECRET_KEY from the environment, or generated once into instance/secret_key."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def _pii_key(instance: Path) -> str:
-    """Key for the keyed hash of personal ID numbers (talent); same rule as SECRET_KEY."""
-    if os.environ.get("PII_HASH_KEY"):
-        return os.environ["PII_HASH_KEY"]
-    path = instance / "pii_hash_key"
+def _instance_secret(instance: Path, env_name: str, filename: str) -> str:
+    """A secret from the environment, or generated once into instance/<filename> (mode 600)."""
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    path = instance / filename
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -68,8 +56,8 @@ def load(overrides: dict | None = None) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     if "SECRET_KEY" not in overrides:
-        cfg["SECRET_KEY"] = _secret_key(instance)
+        cfg["SECRET_KEY"] = _instance_secret(instance, "SECRET_KEY", "secret_key")
     if "PII_HASH_KEY" not in overrides:
-        cfg["PII_HASH_KEY"] = _pii_key(instance)
+        cfg["PII_HASH_KEY"] = _instance_secret(instance, "PII_HASH_KEY", "pii_hash_key")  # talent ID hashes
     cfg.update(overrides)
     return cfg
