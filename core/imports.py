@@ -6,6 +6,7 @@ in-file duplicates, dry run, all-or-nothing or --skip-invalid, the batch record,
 Services are called with `batch_id` so each write's audit entry belongs to the batch; undo walks
 those entries backwards (created records archived or removed, updated fields restored).
 """
+import gc
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,15 +49,18 @@ class ImportKind:
     apply: Callable[[Any, "ImportContext"], str]
     key: Callable[[Any], Any] | None = None
     params: tuple[str, ...] = ()
-    # Optional: prepare(parsed_rows, ctx) runs once before any apply (e.g. load every existing
-    # record of the file in a few queries into ctx.cache).
+    # Optional: prepare(parsed_rows, ctx) runs before the rows of each chunk of CHUNK rows are
+    # applied (e.g. load the chunk's existing records in a few queries into ctx.cache).
     prepare: Callable[[list, "ImportContext"], None] | None = None
+    # Optional: write(ctx) runs at the end of each chunk, before the flush: apply may queue new
+    # records (ctx.cache) for write() to insert in one statement instead of one ORM object each.
+    write: Callable[["ImportContext"], None] | None = None
     # True when apply needs no query to see the previous rows' pending writes: the engine
-    # then turns autoflush off and flushes every FLUSH_EVERY rows instead of on every query.
+    # then turns autoflush off and flushes once per chunk instead of on every query.
     bulk: bool = False
 
 
-FLUSH_EVERY = 2000
+CHUNK = 2000
 
 
 @dataclass
@@ -162,9 +166,10 @@ def read(kind: ImportKind, data: bytes, filename: str, result: ImportResult):
 def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     """parse() every row; collect every problem; in-file duplicates are errors on the later row."""
     good, seen, bad_lines = [], {}, set()
+    unescape = tabular.unescape_formula
     for line, row in zip(table.line_numbers, table.rows):
         # our own exports quote-prefix cells starting with = + - @ (formula injection); undo it
-        values = {k: tabular.unescape_formula(v) for k, v in hmap.pick(row).items()}
+        values = {k: (unescape(v) if v[:1] == "'" else v) for k, v in hmap.pick(row).items()}
         try:
             parsed = kind.parse(values, ctx)
         except RowInvalid as exc:
@@ -191,27 +196,41 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
 
 
 def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
+    """Apply the parsed rows chunk by chunk: prepare, apply each row, write, flush, spill the audit.
+
+    After a chunk nothing of it stays in memory but the records the session still needs; the
+    audit entries go to the buffer's spool and are chained and inserted at the end.
+    """
     counts = dict.fromkeys(OUTCOMES, 0)
-    if kind.prepare is not None:
-        kind.prepare([parsed for _line, parsed in rows], ctx)
     with audit.buffered(), _autoflush(not kind.bulk):
-        for n, (line, parsed) in enumerate(rows, 1):
-            if kind.bulk and n % FLUSH_EVERY == 0:
-                db.session.flush()
-            position = audit.mark()
-            try:
-                if skip_invalid:
-                    with db.session.begin_nested():
-                        outcome = kind.apply(parsed, ctx)
-                else:
-                    outcome = kind.apply(parsed, ctx)
-            except ServiceError as exc:
-                audit.discard_since(position)
-                result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
-                result.rejected += 1
-                continue
-            counts[outcome] += 1
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            if kind.prepare is not None:
+                kind.prepare([parsed for _line, parsed in chunk], ctx)
+            for line, parsed in chunk:
+                outcome = _apply_row(kind, line, parsed, ctx, result, table, hmap, skip_invalid)
+                if outcome is not None:
+                    counts[outcome] += 1
+            if kind.write is not None:
+                kind.write(ctx)
+            db.session.flush()
+            audit.spill()
     result.created, result.updated, result.unchanged = counts["created"], counts["updated"], counts["unchanged"]
+
+
+def _apply_row(kind, line, parsed, ctx, result, table, hmap, skip_invalid: bool) -> str | None:
+    """One row's outcome, or None when the service refused it (the error is recorded)."""
+    position = audit.mark()
+    try:
+        if skip_invalid:
+            with db.session.begin_nested():
+                return kind.apply(parsed, ctx)
+        return kind.apply(parsed, ctx)
+    except ServiceError as exc:
+        audit.discard_since(position)
+        result.errors.append(_err(line, _column_label(kind, table, hmap, exc.field), exc.message))
+        result.rejected += 1
+        return None
 
 
 @contextmanager
@@ -223,6 +242,22 @@ def _autoflush(enabled: bool):
             yield
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cyclic collector off during an import, back on after.
+
+    An import holds ~10^5 long-lived rows; the collector would traverse them again and again
+    (measured: 47.7 s instead of 33.8 s for 100,000 firms). The import makes no cycles worth
+    collecting meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,
                dry_run: bool = False, skip_invalid: bool = False) -> ImportResult:
     """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
@@ -230,6 +265,12 @@ def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dic
     Never commits: the caller commits when `result.written`, else rolls back. A dry run
     applies inside the transaction to count created/updated/unchanged, then rolls back.
     """
+    with _gc_paused():
+        return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
+                           skip_invalid=skip_invalid)
+
+
+def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid) -> ImportResult:
     kind = _KINDS[kind_name]
     params = dict(params or {})
     result = ImportResult()

@@ -63,6 +63,22 @@ def industries(level: int | None = None) -> list[dict]:
     return [dict(r) for r in _industry_rows() if level is None or r["level"] == level]
 
 
+@cache
+def _industry_by_name() -> dict[str, dict]:
+    """Exact name → the most specific industry of that name (names repeat across levels)."""
+    index: dict[str, dict] = {}
+    for r in _industry_rows():
+        if r["name"] not in index or r["level"] > index[r["name"]]["level"]:
+            index[r["name"]] = r
+    return index
+
+
+def industry_by_name(name: str | None) -> dict | None:
+    """The most specific GB/T 4754-2017 entry with exactly this name, or None."""
+    row = _industry_by_name().get(str(name).strip()) if name else None
+    return dict(row) if row else None
+
+
 def industry(code: str | None) -> dict | None:
     """Look up one industry by code (section letters are case-insensitive); None if unknown."""
     if code is None:

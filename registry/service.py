@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import inspect as sa_inspect
 
 from core.audit import service as audit
 from core.db import db, utcnow
@@ -82,13 +83,10 @@ def validate_code(code, *, actor=None, override_reason: str | None = None) -> st
 
 
 def create_firm(actor, *, uscc, name, batch_id=None, code_override_reason: str | None = None,
-                known_absent: bool = False, **fields) -> Firm:
-    """Register a firm. Raises ServiceError field="uscc" (invalid or taken code) or "name".
-
-    `known_absent`: the caller already looked the code up (firms_by_uscc) — skip the query.
-    """
+                **fields) -> Firm:
+    """Register a firm. Raises ServiceError field="uscc" (invalid or taken code) or "name"."""
     code = validate_code(uscc, actor=actor, override_reason=code_override_reason)
-    existing = None if known_absent else db.session.scalars(select(Firm).where(Firm.uscc == code)).first()
+    existing = db.session.scalars(select(Firm).where(Firm.uscc == code)).first()
     if existing is not None:
         msg = _("该信用代码已在企业库中：%(name)s", name=existing.name)
         if existing.archived_at is not None:
@@ -102,6 +100,44 @@ def create_firm(actor, *, uscc, name, batch_id=None, code_override_reason: str |
     db.session.add(firm)
     audit.record(actor, "registry.firm.create", firm, batch_id=batch_id)
     return firm
+
+
+class _FirmDraft:
+    """A firm not yet written: the field setters work on it as on a Firm (imports' bulk path)."""
+    former_names = Firm.former_names
+    audit_label = Firm.audit_label
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+
+def draft_firm(actor, *, uscc, name, batch_id=None, **fields) -> dict:
+    """Check a new firm's values exactly as create_firm does, without an ORM object.
+
+    Returns the attribute values to give `insert_firms`. The caller has established that no firm
+    has this code (firms_by_uscc); a concurrent insert of it fails on the unique index.
+    """
+    code = validate_code(uscc, actor=actor)
+    now = utcnow()
+    draft = _FirmDraft({**_NEW_FIRM, "uscc": code, "import_batch_id": batch_id, "created_at": now,
+                        "updated_at": now})
+    _set_firm_fields(draft, {"name": name, **fields})
+    return vars(draft)
+
+
+def insert_firms(actor, drafts: list[dict], *, batch_id=None) -> list[int]:
+    """Insert drafted firms in one statement and audit each as create_firm does. Returns the ids."""
+    if not drafts:
+        return []
+    # Core, not the ORM's bulk insert: every row has every column, so this is one executemany
+    db.session.execute(insert(Firm.__table__), [{_COLUMN_OF[k]: v for k, v in d.items()} for d in drafts])
+    codes = [values["uscc"] for values in drafts]
+    id_of = dict(db.session.execute(select(Firm.uscc, Firm.id).where(Firm.uscc.in_(codes))).all())
+    ids = [id_of[code] for code in codes]
+    for firm_id, values in zip(ids, drafts):
+        ref = audit.AuditRef("registry.firm", str(firm_id), f"{values['name']} ({values['uscc']})"[:255], 1)
+        audit.record(actor, "registry.firm.create", ref, audit.changes_of_new(Firm, values), batch_id=batch_id)
+    return ids
 
 
 def ensure_firm(actor, *, uscc, name=None, batch_id=None) -> Firm:
@@ -155,6 +191,12 @@ def set_listed(firm: Firm, *, stock_code, actor, on: date | None = None, batch_i
                        listed=True, stock_code=stock_code)
 
 
+_COLUMN_OF = {a.key: a.columns[0].key for a in sa_inspect(Firm).column_attrs}
+#: Attribute values of a new firm before its fields are set (the column defaults, explicitly).
+_NEW_FIRM = {**{a.key: None for a in sa_inspect(Firm).column_attrs if a.key != "id"},
+             "name": "", "above_scale": False, "high_tech": False, "listed": False, "version": 1}
+
+
 def _refuse_archived(firm: Firm) -> None:
     if firm.archived_at is not None:
         raise ServiceError(_("该企业已归档，不能修改：%(name)s", name=firm.name))
@@ -166,27 +208,32 @@ def _set_firm_fields(firm: Firm, fields: dict) -> None:
         raise TypeError(f"unknown firm fields: {sorted(unknown)}")
     if "capital" in fields:
         fields = dict(fields)
-        fields.update(_capital_fields(fields.pop("capital")))
+        fields.update(capital_fields(fields.pop("capital")))
     for key, value in fields.items():
         _SETTERS.get(key, _set_text)(firm, key, value)
     if firm.stock_code and not firm.listed:
         firm.listed = True
 
 
-def _capital_fields(raw) -> dict:
+def capital_fields(raw) -> dict:
     """Registered capital text → capital_raw/amount/currency (registry.capital rules)."""
     raw = "" if raw is None else str(raw).strip()
     try:
         cap = parse_capital(raw)
     except CapitalError as exc:
         raise ServiceError(exc.message, field="capital") from None
-    return {"capital_raw": raw[:64] or None, "capital_amount": cap.amount if cap else None,
+    if len(raw) > _TEXT_LIMITS["capital_raw"]:
+        raise ServiceError(_("内容过长（最多 %(n)s 个字符）", n=_TEXT_LIMITS["capital_raw"]), field="capital")
+    return {"capital_raw": raw or None, "capital_amount": cap.amount if cap else None,
             "capital_currency": cap.currency if cap else None}
+
+
+_TEXT_LIMITS = {c.key: getattr(c.type, "length", None) for c in Firm.__table__.c}
 
 
 def _set_text(firm, key, value) -> None:
     value = (str(value).strip() or None) if value is not None else None
-    limit = Firm.__table__.c[key].type.length
+    limit = _TEXT_LIMITS[key]
     if value is not None and limit and len(value) > limit:
         raise ServiceError(_("内容过长（最多 %(n)s 个字符）", n=limit), field=key)
     if getattr(firm, key) != value:
@@ -249,10 +296,7 @@ def resolve_industry(value) -> str | None:
         return None
     text = str(value).strip()
     head = text.split()[0]
-    row = reference.industry(head) or reference.industry(text)
-    if row is None:
-        named = [r for r in reference.industries() if r["name"] == text]
-        row = max(named, key=lambda r: r["level"]) if named else None   # most specific level
+    row = reference.industry(head) or reference.industry(text) or reference.industry_by_name(text)
     if row is None:
         raise ServiceError(_("未知的国民经济行业（GB/T 4754-2017）：%(v)s", v=text), field="industry_code")
     return row["code"]

@@ -15,7 +15,7 @@ from core.errors import ServiceError
 from core.imports import ImportKind, RowInvalid, register_kind
 from core.tabular import Column
 from registry import reference, service, uscc as uscc_mod
-from registry.capital import CapitalError, parse_capital
+from registry.capital import CapitalError
 from registry.models import PLAN_SECTORS
 
 USCC_COLUMN = Column("uscc", "统一社会信用代码", "Credit code",
@@ -149,11 +149,6 @@ def _sector(text: str) -> str:
     return text
 
 
-def _capital(text: str) -> str:
-    parse_capital(text)          # raises CapitalError with the Chinese message
-    return text
-
-
 def parse_firm(values: dict, ctx) -> FirmRow:
     problems: list = []
     code = _code(values, problems)
@@ -162,7 +157,9 @@ def parse_firm(values: dict, ctx) -> FirmRow:
         problems.append(("name", _("企业名称不能为空")))
     fields: dict = {}
     _cell(values, "registered_on", parse_date, problems, fields)
-    _cell(values, "capital", _capital, problems, fields)
+    capital: dict = {}
+    _cell(values, "capital", service.capital_fields, problems, capital)   # parsed once, here
+    fields.update(capital.get("capital", {}))
     _cell(values, "industry_code", service.resolve_industry, problems, fields)
     _cell(values, "town_code", _town, problems, fields)
     _cell(values, "plan_sector", _sector, problems, fields)
@@ -187,13 +184,17 @@ def apply_firm(row: FirmRow, ctx) -> str:
                                              **row.fields)
         return outcome
     firm = known.get(row.uscc)
-    if firm is None:
-        known[row.uscc] = service.create_firm(ctx.actor, uscc=row.uscc, name=row.name, batch_id=ctx.batch_id,
-                                              known_absent=True, **row.fields)
+    if firm is None:   # queued: write_firms inserts the chunk's new firms in one statement
+        ctx.cache.setdefault("new_firms", []).append(
+            service.draft_firm(ctx.actor, uscc=row.uscc, name=row.name, batch_id=ctx.batch_id, **row.fields))
         return "created"
     changed = service.update_firm(firm, ctx.actor, version=None, batch_id=ctx.batch_id, name=row.name,
                                   **row.fields)
     return "updated" if changed else "unchanged"
+
+
+def write_firms(ctx) -> None:
+    service.insert_firms(ctx.actor, ctx.cache.pop("new_firms", []), batch_id=ctx.batch_id)
 
 
 # ----------------------------------------------------------------------------- pool members
@@ -308,7 +309,7 @@ def apply_fact(row: FactRow, ctx) -> str:
 KINDS = (
     ImportKind(name="firms", domain="registry", label_zh="企业名单", label_en="Firms", columns=FIRM_COLUMNS,
                parse=parse_firm, apply=apply_firm, key=lambda row: row.uscc, prepare=prepare_firms,
-               bulk=True),
+               write=write_firms, bulk=True),
     ImportKind(name="pool-members", domain="registry", label_zh="培育库入库名单", label_en="Pool members",
                columns=POOL_COLUMNS, parse=parse_member, apply=apply_member,
                key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=("pool",)),

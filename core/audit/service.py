@@ -1,11 +1,14 @@
 """Write and verify audit entries. Called by services inside their transaction; never commits."""
 import hashlib
 import json
+import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import insert, inspect, select, update
+from sqlalchemy import JSON, TypeDecorator, bindparam, insert, inspect, select, update
 
 from core.audit.models import AuditEntry, AuditHead
 from core.db import db, utcnow
@@ -60,20 +63,86 @@ def changes_of(obj, sensitive: frozenset[str] = frozenset()) -> dict:
     return out
 
 
+@lru_cache(maxsize=None)
+def _audited_keys(model) -> tuple[str, ...]:
+    return tuple(a.key for a in inspect(model).column_attrs if a.key not in SKIP_FIELDS and a.key != "id")
+
+
+def changes_of_new(model, values: dict) -> dict:
+    """What `changes_of` says of a new `model` record with these attribute values (bulk inserts)."""
+    out = {}
+    for key in _audited_keys(model):
+        value = values.get(key)
+        if value is not None:
+            out[key] = [None, value if type(value) in _PLAIN_TYPES else plain(value)]
+    return out
+
+
+_PLAIN_TYPES = frozenset({str, int, bool, float})
+
+
 def entity_type_of(obj) -> str:
     return getattr(type(obj), "__entity__", type(obj).__tablename__)
 
 
-def _entry_hash(entry: AuditEntry) -> str:
+class AuditRef(NamedTuple):
+    """What an entry says about its record, for records written without an ORM object (bulk inserts)."""
+    entity_type: str
+    entity_id: str
+    label: str = ""
+    version: int | None = None
+
+
+def ref_of(obj) -> AuditRef:
+    """The entry's view of `obj` (an ORM object with an identity, or an AuditRef)."""
+    if isinstance(obj, AuditRef):
+        return obj
+    return AuditRef(entity_type_of(obj), str(inspect(obj).identity[0]),
+                    str(getattr(obj, "audit_label", "") or "")[:255], getattr(obj, "version", None))
+
+
+def _canonical(value) -> str:
+    """The one JSON text of a value that the chain hashes (keys sorted, compact, UTF-8 as is)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+_CHANGES_SLOT = '"changes":0,'
+
+
+def _hash_of(values, changes_json: str | None = None) -> str:
+    """sha256 of the canonical JSON of an entry's content (a dict of its column values).
+
+    `changes_json`: the changes already in canonical form — spliced into the body's text instead
+    of serialising them again (the result is the same text: the body's keys are sorted, and the
+    literal `"changes":0,` can only be the key, as quotes inside JSON strings are escaped).
+    """
     body = {
-        "seq": entry.seq, "at": _utc_iso(entry.at), "actor_id": entry.actor_id,
-        "actor_name": entry.actor_name, "action": entry.action, "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id, "record_version": entry.record_version,
-        "batch_id": entry.batch_id, "changes": entry.changes, "note": entry.note or "",
-        "prev": entry.prev_hash,
+        "seq": values["seq"], "at": _utc_iso(values["at"]), "actor_id": values["actor_id"],
+        "actor_name": values["actor_name"], "action": values["action"], "entity_type": values["entity_type"],
+        "entity_id": values["entity_id"], "record_version": values["record_version"],
+        "batch_id": values["batch_id"], "changes": values["changes"] if changes_json is None else 0,
+        "note": values["note"] or "", "prev": values["prev_hash"],
     }
-    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    raw = _canonical(body)
+    if changes_json is not None:
+        raw = raw.replace(_CHANGES_SLOT, f'"changes":{changes_json},', 1)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    return _hash_of({c: getattr(entry, c) for c in _ENTRY_FIELDS})
+
+
+class _JSONText(TypeDecorator):
+    """Binds text that is already JSON to a JSON column (the buffer's canonical changes)."""
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return None
+
+
+_INSERT_SERIALISED = insert(AuditEntry.__table__).values(changes=bindparam("changes", type_=_JSONText()))
 
 
 def _take_head() -> AuditHead:
@@ -88,54 +157,113 @@ def _take_head() -> AuditHead:
 
 
 _BUFFER_KEY = "audit_buffer"
+WRITE_CHUNK = 2000
+
+
+class _Buffer:
+    """Entries waiting for the end of a `buffered()` block.
+
+    Recent entries are kept as (actor, action, obj, changes, batch_id, note); `spill()` turns
+    them into compact JSON lines in a temporary file (memory first, disk past 16 MB), so an
+    import of 100,000 rows does not hold 100,000 change dicts and ORM objects.
+    """
+
+    def __init__(self):
+        self.pending: list = []
+        self.spilled = 0
+        self.file = tempfile.SpooledTemporaryFile(max_size=16 * 2**20, mode="w+", encoding="utf-8")
+
+    def spill(self) -> None:
+        """Serialise the pending entries; their objects must have ids (call after a flush)."""
+        write = self.file.write
+        for actor, action, obj, changes, batch_id, note in self.pending:
+            ref = ref_of(obj)
+            # JSON never holds a raw tab or newline: meta TAB changes NEWLINE splits safely
+            write(json.dumps([getattr(actor, "id", None), getattr(actor, "username", None) or "system", action,
+                              ref.entity_type, ref.entity_id, ref.label, ref.version, batch_id, note],
+                             ensure_ascii=False, separators=(",", ":")))
+            write("\t")
+            write(_canonical(changes))
+            write("\n")
+        self.spilled += len(self.pending)
+        self.pending = []
+
+    def entries(self):
+        """Every entry in order: (meta list, canonical changes JSON)."""
+        self.spill()
+        self.file.seek(0)
+        for line in self.file:
+            meta, changes = line.rstrip("\n").split("\t", 1)
+            yield json.loads(meta), changes
+
+    def close(self) -> None:
+        self.file.close()
 
 
 @contextmanager
 def buffered():
-    """Collect entries and write them at the end in one chained bulk insert (imports).
+    """Collect entries and write them at the end in chained bulk inserts (imports).
 
     Inside the block `record()` only computes the changes; leaving the block flushes the
-    session once, takes the chain head once and inserts every entry. Use `mark()` /
-    `discard_since(mark)` to drop the entries of a row rolled back to a savepoint.
+    session once, takes the chain head once and inserts every entry (the head is the last lock
+    an import takes, as for any other write, so concurrent writers cannot deadlock on it).
+    Use `mark()` / `discard_since(mark)` to drop the entries of a row rolled back to a savepoint,
+    and `spill()` after a flush to move the entries so far out of memory.
     """
     if g_buffer() is not None:
         yield
         return
-    db.session.info[_BUFFER_KEY] = []
+    buf = db.session.info[_BUFFER_KEY] = _Buffer()
     try:
         yield
-        _write_buffer(db.session.info[_BUFFER_KEY])
+        _write_buffer(buf)
     finally:
         db.session.info.pop(_BUFFER_KEY, None)
+        buf.close()
 
 
-def g_buffer():
+def g_buffer() -> _Buffer | None:
     return db.session.info.get(_BUFFER_KEY)
 
 
 def mark() -> int:
     buf = g_buffer()
-    return len(buf) if buf is not None else 0
+    return buf.spilled + len(buf.pending) if buf is not None else 0
 
 
 def discard_since(position: int) -> None:
     buf = g_buffer()
     if buf is not None:
-        del buf[position:]
+        if position < buf.spilled:
+            raise RuntimeError("audit entries already spilled cannot be discarded")
+        del buf.pending[position - buf.spilled:]
 
 
-def _write_buffer(pending: list) -> None:
-    if not pending:
+def spill() -> None:
+    """Inside `buffered()`: serialise the entries recorded so far (the session must be flushed)."""
+    buf = g_buffer()
+    if buf is not None:
+        buf.spill()
+
+
+def _write_buffer(buf: _Buffer) -> None:
+    if not buf.pending and not buf.spilled:
         return
     db.session.flush()
     head = _take_head()
-    rows, prev, seq = [], head.last_hash, head.seq - 1
-    for actor, action, obj, changes, batch_id, note in pending:
+    prev, seq, rows = head.last_hash, head.seq - 1, []
+    for (actor_id, actor_name, action, etype, eid, label, version, batch_id, note), changes in buf.entries():
         seq += 1
-        entry = _build(actor, action, obj, changes, batch_id, note, seq, prev)
-        prev = entry.hash
-        rows.append({c: getattr(entry, c) for c in _ENTRY_FIELDS})
-    db.session.execute(insert(AuditEntry), rows)
+        row = {"seq": seq, "at": utcnow(), "actor_id": actor_id, "actor_name": actor_name, "action": action,
+               "entity_type": etype, "entity_id": eid, "entity_label": label, "record_version": version,
+               "batch_id": batch_id, "changes": changes, "prev_hash": prev, "note": note}
+        row["hash"] = prev = _hash_of(row, changes_json=changes)
+        rows.append(row)
+        if len(rows) == WRITE_CHUNK:
+            db.session.execute(_INSERT_SERIALISED, rows)
+            rows = []
+    if rows:
+        db.session.execute(_INSERT_SERIALISED, rows)
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, last_hash=prev))
     db.session.expire(head)
 
@@ -144,25 +272,13 @@ _ENTRY_FIELDS = ("seq", "at", "actor_id", "actor_name", "action", "entity_type",
                  "record_version", "batch_id", "changes", "prev_hash", "hash", "note")
 
 
-def _build(actor, action, obj, changes, batch_id, note, seq, prev) -> AuditEntry:
-    entry = AuditEntry(
-        seq=seq, at=utcnow(), actor_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "username", None) or "system", action=action,
-        entity_type=entity_type_of(obj), entity_id=str(inspect(obj).identity[0]),
-        entity_label=str(getattr(obj, "audit_label", "") or "")[:255],
-        record_version=getattr(obj, "version", None), batch_id=batch_id,
-        changes=changes, prev_hash=prev, note=note,
-    )
-    entry.hash = _entry_hash(entry)
-    return entry
-
-
 def record(actor, action: str, obj, changes: dict | None = None, *, batch_id: int | None = None,
            note: str = "", sensitive: frozenset[str] = frozenset()) -> AuditEntry | None:
     """Write one audit entry for `obj` in the current transaction.
 
     `action` is `<domain>.<entity>.<verb>`. `changes` defaults to the pending field changes of
-    `obj` (computed before the flush that gives a new record its id). Fields named in
+    `obj` (computed before the flush that gives a new record its id). `obj` may be an AuditRef
+    for a record written by a bulk insert (then `changes` is required). Fields named in
     `sensitive` are written as "***". Inside `buffered()` the entry is written when the block
     ends (and None is returned).
     """
@@ -170,11 +286,18 @@ def record(actor, action: str, obj, changes: dict | None = None, *, batch_id: in
         changes = changes_of(obj, sensitive)
     buf = g_buffer()
     if buf is not None:
-        buf.append((actor, action, obj, changes, batch_id, note))
+        buf.pending.append((actor, action, obj, changes, batch_id, note))
         return None
     db.session.flush()
     head = _take_head()
-    entry = _build(actor, action, obj, changes, batch_id, note, head.seq, head.last_hash)
+    ref = ref_of(obj)
+    entry = AuditEntry(
+        seq=head.seq, at=utcnow(), actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None) or "system", action=action,
+        entity_type=ref.entity_type, entity_id=ref.entity_id, entity_label=ref.label,
+        record_version=ref.version, batch_id=batch_id, changes=changes, prev_hash=head.last_hash, note=note,
+    )
+    entry.hash = _entry_hash(entry)
     head.last_hash = entry.hash
     db.session.add(entry)
     db.session.flush()

@@ -125,3 +125,39 @@ def test_buffered_entries_chain_with_unbuffered_ones(app, admin):
     assert sum(1 for e in entries if e.batch_id == 7) == 5
     assert all(e.entity_id.isdigit() for e in entries)
     assert audit.verify() == (7, None, "")
+
+
+def test_spilled_entries_chain_and_cannot_be_discarded(app, admin):
+    with audit.buffered():
+        firms = []
+        for i in range(3):
+            firms.append(Firm(uscc=generate(), name=f"溢出公司{i}"))
+            db.session.add(firms[-1])
+            audit.record(admin, "registry.firm.create", firms[-1], batch_id=9)
+        db.session.flush()
+        position = audit.mark()
+        audit.spill()                       # out of memory; the objects have ids now
+        assert audit.mark() == position == 3
+        ref = audit.AuditRef("registry.firm", "999", "无对象的记录 (X)", 1)
+        audit.record(admin, "registry.firm.create", ref, {"name": [None, "无对象的记录"]}, batch_id=9)
+        try:
+            audit.discard_since(position - 1)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("a spilled entry was discarded")
+    db.session.commit()
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert [e.entity_id for e in entries] == [str(f.id) for f in firms] + ["999"]
+    assert entries[0].changes["name"] == [None, "溢出公司0"] and entries[0].actor_name == "admin"
+    assert entries[3].entity_label == "无对象的记录 (X)" and entries[3].record_version == 1
+    assert audit.verify() == (4, None, "")
+
+
+def test_hash_of_spliced_changes_equals_plain_serialisation():
+    from datetime import datetime, timezone
+    changes = {"name": [None, '引号"changes":0,与\t制表符'], "b": [1, {"z": 1, "a": [2.5, None]}]}
+    values = {"seq": 3, "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "actor_id": None,
+              "actor_name": '"changes":0,', "action": "x.y.create", "entity_type": "x.y", "entity_id": "7",
+              "record_version": 1, "batch_id": None, "changes": changes, "note": "", "prev_hash": "0" * 64}
+    assert audit._hash_of(values, changes_json=audit._canonical(changes)) == audit._hash_of(values)

@@ -80,6 +80,40 @@ def test_firm_import_encodings_and_idempotent(app, editor, rows, encoding, filen
     assert again.summary() == {"created": 0, "updated": 0, "unchanged": 3, "rejected": 0, "errors": []}
 
 
+def test_import_in_chunks_creates_updates_and_audits_like_the_form(app, editor, make_code, monkeypatch):
+    """More rows than one chunk: new firms go in by bulk insert, known ones by update; every write
+    has the same audit entry a single create_firm gives, and the chain verifies."""
+    from core.audit import service as audit
+    from core.audit.models import AuditEntry
+    monkeypatch.setattr(imports, "CHUNK", 4)
+    known = service.create_firm(editor, uscc=make_code(), name="宁波旧名有限公司", town_code="下应街道")
+    db.session.commit()
+    rows = [[f"宁波分块{i}号科技有限公司", make_code(), "2020-01-02", "100万元", "有限责任公司", "3831", "首南",
+             "是" if i % 2 else "否", "", "", ""] for i in range(9)]
+    rows.insert(5, ["宁波新名有限公司", known.uscc, "", "", "", "", "", "", "", "", ""])
+    result = run("firms", _csv(rows), "f.csv", editor)
+    assert (result.created, result.updated, result.unchanged, result.errors) == (9, 1, 0, [])
+    assert _count() == 10 and known.name == "宁波新名有限公司" and known.former_names == ["宁波旧名有限公司"]
+    firm = service.find_firm(rows[3][1])
+    assert firm.capital_amount == Decimal("100") and firm.above_scale and firm.version == 1
+    assert firm.import_batch_id == result.batch_id and firm.created_at is not None
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(firm.id))).one()
+    assert entry.batch_id == result.batch_id and entry.entity_label == f"{firm.name} ({firm.uscc})"
+    # what the form's create_firm would have recorded for the same values
+    twin = service.create_firm(editor, uscc=make_code(), name=firm.name, batch_id=result.batch_id,
+                               registered_on=firm.registered_on, capital="100万元", firm_type="有限责任公司",
+                               industry_code="3831", town_code="首南", above_scale=True)
+    db.session.flush()
+    expected = db.session.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(twin.id))).one().changes
+    expected["uscc"] = [None, firm.uscc]
+    assert entry.changes == expected
+    db.session.rollback()
+    assert audit.verify()[2] == ""
+    undone = imports.undo_batch(db.session.get(imports.ImportBatch, result.batch_id), editor)
+    db.session.commit()
+    assert undone == 10 and _count() == 1 and known.name == "宁波旧名有限公司"
+
+
 def test_update_by_code(app, editor, rows):
     run("firms", _csv(rows), "f.csv", editor)
     rows[0][0] = "宁波甬鑫精密科技有限公司"
