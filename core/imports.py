@@ -61,6 +61,7 @@ class ImportKind:
 
 
 CHUNK = 2000
+KEEP_ROWS = 50          # rows of the file kept after parsing, for the upload page's preview
 
 
 @dataclass
@@ -83,7 +84,8 @@ class ImportResult:
     total_rows: int = 0
     written: bool = False
     batch_id: int | None = None
-    table: Any = None
+    table: Any = None            # the file as read; only its first KEEP_ROWS rows once parsed
+    source: tuple[bytes, str] | None = None   # (data, filename) of the file read
 
     def summary(self) -> dict:
         """The CLI's one JSON object."""
@@ -150,7 +152,7 @@ def read(kind: ImportKind, data: bytes, filename: str, result: ImportResult):
     hmap = tabular.map_headers(table.headers, kind.columns)
     result.unknown_columns = list(hmap.unknown)
     result.total_rows = len(table.rows)
-    result.table = table
+    result.table, result.source = table, (data, filename)
     header_line = getattr(table, "header_line", 1)
     for key in hmap.missing:
         col = next(c for c in kind.columns if c.key == key)
@@ -164,10 +166,18 @@ def read(kind: ImportKind, data: bytes, filename: str, result: ImportResult):
 
 
 def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
-    """parse() every row; collect every problem; in-file duplicates are errors on the later row."""
+    """parse() every row; collect every problem; in-file duplicates are errors on the later row.
+
+    The raw rows are freed as they are parsed (a 100,000-row file's cells take ~150 MB as Python
+    strings); the first KEEP_ROWS stay for the upload page's preview, and error_report() reads
+    the file again.
+    """
     good, seen, bad_lines = [], {}, set()
     unescape = tabular.unescape_formula
-    for line, row in zip(table.line_numbers, table.rows):
+    raw = table.rows
+    for n, (line, row) in enumerate(zip(table.line_numbers, raw)):
+        if n >= KEEP_ROWS:
+            raw[n] = None
         # our own exports quote-prefix cells starting with = + - @ (formula injection); undo it
         values = {k: (unescape(v) if v[:1] == "'" else v) for k, v in hmap.pick(row).items()}
         try:
@@ -191,20 +201,24 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
                 continue
             seen[k] = line
         good.append((line, parsed))
+    del raw[KEEP_ROWS:]
+    del table.line_numbers[KEEP_ROWS:]
     result.rejected = len(bad_lines)
     return good
 
 
 def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
-    """Apply the parsed rows chunk by chunk: prepare, apply each row, write, flush, spill the audit.
+    """Apply the parsed rows (the list is consumed) chunk by chunk: prepare, apply each row, write,
+    flush, spill the audit.
 
     After a chunk nothing of it stays in memory but the records the session still needs; the
     audit entries go to the buffer's spool and are chained and inserted at the end.
     """
     counts = dict.fromkeys(OUTCOMES, 0)
     with audit.buffered(), _autoflush(not kind.bulk):
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
+        while rows:       # consumed chunk by chunk: nothing of a written chunk stays in memory
+            chunk = rows[:CHUNK]
+            del rows[:CHUNK]
             if kind.prepare is not None:
                 kind.prepare([parsed for _line, parsed in chunk], ctx)
             for line, parsed in chunk:
@@ -288,7 +302,7 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
         return result
     batch = ImportBatch(kind=kind.name, filename=filename[:255], actor_id=getattr(actor, "id", None),
                         actor_name=getattr(actor, "username", "system"), params=params,
-                        total_rows=len(table.rows))
+                        total_rows=result.total_rows)
     db.session.add(batch)
     db.session.flush()
     ctx.batch_id = result.batch_id = batch.id
@@ -333,7 +347,8 @@ def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, para
 def error_report(result: ImportResult, kind_name: str) -> bytes:
     """The uploaded rows plus an error column, with personal-data columns masked."""
     kind = _KINDS[kind_name]
-    table = result.table
+    # the import kept only the first rows: read the file again (it was read once without error)
+    table = tabular.read_table(*result.source) if result.source is not None else None
     sensitive = {c.key for c in kind.columns if getattr(c, "sensitive", False)}
     if table is not None and sensitive:
         hmap = tabular.map_headers(table.headers, kind.columns)

@@ -254,7 +254,7 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     if "\x00" in text:
         raise TableError("binary_content")
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     out = _Collector(max_rows)
     line = 0
     try:
@@ -263,6 +263,16 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
     except csv.Error as exc:
         raise TableError("csv_malformed", line=line + 1) from exc
     return out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str):
+    """The lines of `text` with their endings (\r\n, \n or \r), as io.StringIO(text, newline="")
+    yields them — without StringIO's copy of the whole text at four bytes a character."""
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def _decode(data: bytes) -> tuple[str, str]:

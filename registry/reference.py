@@ -79,6 +79,14 @@ def industry_by_name(name: str | None) -> dict | None:
     return dict(row) if row else None
 
 
+def industry_code(code: str | None) -> str | None:
+    """The canonical form of a GB/T 4754-2017 code ("c" → "C"), or None if there is no such code."""
+    if code is None:
+        return None
+    row = _industry_index().get(str(code).strip().upper())
+    return row["code"] if row else None
+
+
 def industry(code: str | None) -> dict | None:
     """Look up one industry by code (section letters are case-insensitive); None if unknown."""
     if code is None:
@@ -112,6 +120,11 @@ def _town_key(name: str) -> str:
 
 
 @cache
+def _town_codes() -> dict[str, tuple[str, str]]:
+    return {code: (code, name) for code, name in _town_rows()}
+
+
+@cache
 def _town_index() -> dict[str, tuple[str, str]]:
     return {_town_key(name): (code, name) for code, name in _town_rows()}
 
@@ -122,10 +135,13 @@ def town_by_name(name: str | None) -> tuple[str, str] | None:
     A 9-digit town code is accepted too. Returns ``(code, name)`` or None."""
     if not name:
         return None
-    text = _SPACE_RE.sub("", str(name))
-    for code, town_name in _town_rows():
-        if text == code:
-            return code, town_name
+    text = str(name)
+    found = _town_codes().get(text) or _town_index().get(text)     # a code, or an exact core name
+    if found:
+        return found
+    text = _SPACE_RE.sub("", text)
+    if text in _town_codes():
+        return _town_codes()[text]
     key = _town_key(text)
     return _town_index().get(key) if key else None
 

@@ -295,11 +295,13 @@ def resolve_industry(value) -> str | None:
     if value is None or not str(value).strip():
         return None
     text = str(value).strip()
-    head = text.split()[0]
-    row = reference.industry(head) or reference.industry(text) or reference.industry_by_name(text)
-    if row is None:
-        raise ServiceError(_("未知的国民经济行业（GB/T 4754-2017）：%(v)s", v=text), field="industry_code")
-    return row["code"]
+    code = reference.industry_code(text.split()[0]) or reference.industry_code(text)
+    if code is None:
+        row = reference.industry_by_name(text)
+        if row is None:
+            raise ServiceError(_("未知的国民经济行业（GB/T 4754-2017）：%(v)s", v=text), field="industry_code")
+        code = row["code"]
+    return code
 
 
 def _set_sector(firm, _key, value) -> None:

@@ -175,16 +175,15 @@ class _Buffer:
 
     def spill(self) -> None:
         """Serialise the pending entries; their objects must have ids (call after a flush)."""
-        write = self.file.write
+        lines = []
         for actor, action, obj, changes, batch_id, note in self.pending:
             ref = ref_of(obj)
+            meta = json.dumps([getattr(actor, "id", None), getattr(actor, "username", None) or "system", action,
+                               ref.entity_type, ref.entity_id, ref.label, ref.version, batch_id, note],
+                              ensure_ascii=False, separators=(",", ":"))
             # JSON never holds a raw tab or newline: meta TAB changes NEWLINE splits safely
-            write(json.dumps([getattr(actor, "id", None), getattr(actor, "username", None) or "system", action,
-                              ref.entity_type, ref.entity_id, ref.label, ref.version, batch_id, note],
-                             ensure_ascii=False, separators=(",", ":")))
-            write("\t")
-            write(_canonical(changes))
-            write("\n")
+            lines.append(f"{meta}\t{_canonical(changes)}\n")
+        self.file.write("".join(lines))
         self.spilled += len(self.pending)
         self.pending = []
 

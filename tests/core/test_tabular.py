@@ -571,3 +571,12 @@ def test_engine_reads_back_our_own_formula_escaping():
     for raw in ("-", "=1+1", "+86 574", "@x"):
         assert unescape_formula(escape_formula(raw)) == raw
     assert unescape_formula("'plain") == "'plain"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "甲", ",", '"', "\r", "\n", "\r\n", "\u2028", "\x0c", " "]), max_size=40))
+def test_csv_lines_split_like_stringio(parts):
+    """The CSV reader's line splitter (no copy of the text) yields what io.StringIO(newline="") does."""
+    from core.tabular import _lines
+    text = "".join(parts)
+    assert list(_lines(text)) == list(io.StringIO(text, newline=""))

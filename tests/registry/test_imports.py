@@ -114,6 +114,18 @@ def test_import_in_chunks_creates_updates_and_audits_like_the_form(app, editor, 
     assert undone == 10 and _count() == 1 and known.name == "宁波旧名有限公司"
 
 
+def test_error_report_has_every_row_after_the_rows_were_released(app, editor, rows, monkeypatch):
+    monkeypatch.setattr(imports, "KEEP_ROWS", 1)
+    rows[1][3] = "很多钱"
+    result = imports.run_import("firms", _csv(rows), "f.csv", actor=editor, skip_invalid=True)
+    db.session.rollback()
+    assert result.written and result.created == 2 and len(result.table.rows) == 1
+    sheet = openpyxl.load_workbook(BytesIO(imports.error_report(result, "firms"))).worksheets[0]
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert [v[1] for v in values[1:]] == [r[1] for r in rows]
+    assert "注册资本" in values[2][-1] and values[1][-1] in (None, "") and values[3][-1] in (None, "")
+
+
 def test_update_by_code(app, editor, rows):
     run("firms", _csv(rows), "f.csv", editor)
     rows[0][0] = "宁波甬鑫精密科技有限公司"
