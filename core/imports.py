@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import tabular
 from core.audit import service as audit
 from core.audit.models import AuditEntry
-from core.db import Archivable, db, utcnow
+from core.db import Archivable, db, refresh_statistics, utcnow
 from core.errors import ServiceError
 from core.records import ENTITIES
 
@@ -61,6 +61,7 @@ class ImportKind:
 
 
 CHUNK = 2000
+ANALYZE_AFTER = 1000    # rows written by one import after which the planner's statistics are refreshed
 KEEP_ROWS = 50          # rows of the file kept after parsing, for the upload page's preview
 
 
@@ -334,6 +335,8 @@ def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, para
                                 dry_run=dry_run, skip_invalid=skip_invalid)
             if result.written:
                 db.session.commit()
+                if result.created + result.updated >= ANALYZE_AFTER:
+                    refresh_statistics()
             else:
                 db.session.rollback()
             return result

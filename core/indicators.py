@@ -4,6 +4,8 @@
 optionally `records=fn(as_of) -> list[dict]` returning the records behind the number.
 Parametrised metrics register a prefix ("sector_output:") and receive the suffix as `param`.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -61,3 +63,34 @@ def records(metric: str, as_of: date) -> list[dict]:
 
 def all_indicators() -> dict[str, Indicator]:
     return dict(_INDICATORS)
+
+
+# ----------------------------------------------------------------------------- shared queries
+
+_SHARED: ContextVar[dict | None] = ContextVar("indicator_shared_results", default=None)
+
+
+@contextmanager
+def shared_results():
+    """Inside the block, indicators that ask `shared(key, fn)` for the same key get one result.
+
+    The roll-up computes every goal in one block: e.g. the five ratios over the above-scale
+    firms' facts read one aggregate query per population instead of three queries each. Outside
+    a block nothing is kept (a later call sees later writes).
+    """
+    token = _SHARED.set({}) if _SHARED.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _SHARED.reset(token)
+
+
+def shared(key, fn: Callable):
+    """fn() once per key inside `shared_results()`; every time outside it."""
+    results = _SHARED.get()
+    if results is None:
+        return fn()
+    if key not in results:
+        results[key] = fn()
+    return results[key]

@@ -63,10 +63,11 @@ def goals_query(unit_code: str | None = None):
 
 # --------------------------------------------------------------------------- actual
 
-def actual_of(goal: Goal, as_of: date) -> Actual:
+def actual_of(goal: Goal, as_of: date, approved: dict | None = None) -> Actual:
+    """`approved`: {goal id: latest approved value} read for many goals at once (rollup_rows)."""
     if goal.kind == "computed":
         return _computed(goal, as_of)
-    return _reported(goal, as_of)
+    return _reported(goal, as_of, approved)
 
 
 def _computed(goal: Goal, as_of: date) -> Actual:
@@ -91,8 +92,17 @@ def latest_approved(goal: Goal, as_of: date) -> ReportedValue | None:
     return db.session.scalars(stmt).first()
 
 
-def _reported(goal: Goal, as_of: date) -> Actual:
-    rv = latest_approved(goal, as_of)
+def latest_approved_by_goal(goal_ids, as_of: date) -> dict[int, ReportedValue]:
+    """latest_approved for many goals in one query."""
+    stmt = (select(ReportedValue)
+            .where(ReportedValue.goal_id.in_(list(goal_ids)), ReportedValue.status == "approved",
+                   ReportedValue.period_end <= as_of, ReportedValue.value.is_not(None))
+            .order_by(ReportedValue.period_end, ReportedValue.id))
+    return {rv.goal_id: rv for rv in db.session.scalars(stmt)}     # the last one wins
+
+
+def _reported(goal: Goal, as_of: date, approved: dict | None = None) -> Actual:
+    rv = latest_approved(goal, as_of) if approved is None else approved.get(goal.id)
     if rv is None:
         return Actual(None, _("尚无已审核的填报值"))
     return Actual(rv.value, period=rv.period)
@@ -214,11 +224,13 @@ def rollup_rows(as_of: date, unit_code: str | None = None, goals=None) -> list[R
     goals = list(goals) if goals is not None else list(db.session.scalars(goals_query(unit_code)))
     rules = thresholds()
     snaps = snapshots([g.id for g in goals], as_of)
-    return [_row(g, as_of, rules, snaps.get(g.id, [])) for g in goals]
+    approved = latest_approved_by_goal([g.id for g in goals if g.kind != "computed"], as_of)
+    with indicators.shared_results():
+        return [_row(g, as_of, rules, snaps.get(g.id, []), approved) for g in goals]
 
 
-def _row(goal: Goal, as_of: date, rules, snaps) -> Row:
-    actual = actual_of(goal, as_of)
+def _row(goal: Goal, as_of: date, rules, snaps, approved) -> Row:
+    actual = actual_of(goal, as_of, approved)
     target = main_target(goal, as_of)
     expected = expected_by(goal, target, as_of)
     progress = progress_of(actual.value, target)

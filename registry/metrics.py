@@ -15,8 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
+from core import indicators
 from core.db import db
 from core.indicators import indicator
 from registry import service
@@ -76,6 +77,14 @@ def reference_year(as_of: date, conditions) -> int | None:
     return db.session.scalar(base.where(FirmFact.year == as_of.year))
 
 
+def _pick_year(as_of: date, years) -> int | None:
+    """reference_year's rule over the years that have facts."""
+    earlier = [y for y in years if y <= as_of.year - 1]
+    if earlier:
+        return max(earlier)
+    return as_of.year if as_of.year in years else None
+
+
 def _rows(as_of: date, conditions) -> list[tuple[Firm, FirmFact]]:
     year = reference_year(as_of, conditions)
     if year is None:
@@ -85,36 +94,81 @@ def _rows(as_of: date, conditions) -> list[tuple[Firm, FirmFact]]:
     return list(db.session.execute(stmt).tuples())
 
 
+#: The populations of the ratios, and the sums taken over their facts (SQL expressions).
+POPULATIONS = {
+    "above_scale_manufacturing": lambda: _above_scale(_manufacturing()),
+    "above_scale_industrial": lambda: _above_scale(_industrial()),
+}
+SUMS = {
+    "rd_spend": lambda: FirmFact.rd_spend, "revenue": lambda: FirmFact.revenue,
+    "value_added": lambda: FirmFact.value_added, "output_value": lambda: FirmFact.output_value,
+    "brand_output": lambda: FirmFact.brand_output, "invention_patents": lambda: FirmFact.invention_patents,
+    "high_tech_value_added": lambda: case((Firm.high_tech.is_(True), FirmFact.value_added), else_=None),
+}
+
+
+def _fact_totals(as_of: date) -> list[tuple]:
+    """One pass over the live firms' facts up to as_of's year: sums grouped by year, plan sector and
+    population membership. Every ratio and sector output of a roll-up is read from it (shared
+    within the roll-up by core.indicators.shared_results)."""
+    def query():
+        members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
+        keys = [FirmFact.year, Firm.plan_sector, *members]
+        stmt = (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
+                .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
+                .where(FirmFact.year <= as_of.year, Firm.archived_at.is_(None),
+                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+                .group_by(*keys))
+        return [tuple(row) for row in db.session.execute(stmt)]
+    return indicators.shared(("registry.fact_totals", as_of), query)
+
+
+def _totals_by_year(rows, keep) -> dict[int, list]:
+    """{year: [count, *sums]} over the rows of _fact_totals for which keep(row) holds."""
+    width = 2 + len(POPULATIONS)
+    out: dict[int, list] = {}
+    for row in rows:
+        if keep(row):
+            acc = out.setdefault(row[0], [0] + [Decimal(0)] * len(SUMS))
+            acc[0] += row[width]
+            for i, value in enumerate(row[width + 1:], 1):
+                acc[i] += _dec(value)
+    return out
+
+
+def population_sums(population: str, as_of: date) -> dict | None:
+    """{"year", "count", <sum name>: Decimal, ...} over the population's facts of the reference year."""
+    column = 2 + list(POPULATIONS).index(population)
+    by_year = _totals_by_year(_fact_totals(as_of), lambda row: row[column] == 1)
+    year = _pick_year(as_of, by_year)
+    if year is None:
+        return None
+    count, *sums = by_year[year]
+    return {"year": year, "count": count, **dict(zip(SUMS, sums))}
+
+
 @dataclass(frozen=True)
 class Ratio:
     """sum(numerator) / sum(denominator) × scale over a population's facts of the reference year."""
-    conditions: Callable
-    numerator: Callable[[Firm, FirmFact], Decimal | None]
+    population: str                                          # a key of POPULATIONS
+    numerator: Callable[[Firm, FirmFact], Decimal | None]    # per firm, for the records
     denominator: Callable[[Firm, FirmFact], Decimal | None]
-    num_sql: Callable = None    # the same numerator/denominator as SQL expressions (aggregated
-    den_sql: Callable = None    # in the database: the number needs no row loaded into Python)
+    num_sum: str                                             # the same as keys of SUMS (the number)
+    den_sum: str
     scale: Decimal = HUNDRED
     num_label: str = "numerator"
     den_label: str = "denominator"
 
     def compute(self, as_of: date):
-        conditions = self.conditions()
-        year = reference_year(as_of, conditions)
-        if year is None:
+        sums = population_sums(self.population, as_of)
+        if sums is None or not sums["count"] or sums[self.den_sum] == 0:
             return None
-        stmt = (select(func.count(), func.sum(self.num_sql()), func.sum(self.den_sql()))
-                .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
-                .where(FirmFact.year == year, *conditions))
-        count, num, den = db.session.execute(stmt).one()
-        num, den = _dec(num), _dec(den)
-        if not count or den == 0:
-            return None
-        return (num / den * self.scale).quantize(Decimal("0.0001"))
+        return (sums[self.num_sum] / sums[self.den_sum] * self.scale).quantize(Decimal("0.0001"))
 
     def records(self, as_of: date) -> list[dict]:
         return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
                  self.num_label: _plain(self.numerator(f, x)), self.den_label: _plain(self.denominator(f, x))}
-                for f, x in _rows(as_of, self.conditions())]
+                for f, x in _rows(as_of, POPULATIONS[self.population]())]
 
 
 def _dec(value) -> Decimal:
@@ -132,50 +186,49 @@ def _register_ratio(name: str, label_zh: str, label_en: str, ratio: Ratio) -> No
 _register_ratio(
     "rd_intensity_above_scale_mfg", "规上制造业研发经费支出占主营业务收入比重",
     "R&D spend as share of revenue, above-scale manufacturing",
-    Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.rd_spend, lambda f, x: x.revenue,
-          num_sql=lambda: FirmFact.rd_spend, den_sql=lambda: FirmFact.revenue,
-          num_label="rd_spend", den_label="revenue"))
+    Ratio("above_scale_manufacturing", lambda f, x: x.rd_spend, lambda f, x: x.revenue,
+          num_sum="rd_spend", den_sum="revenue", num_label="rd_spend", den_label="revenue"))
 _register_ratio(
     "value_added_rate_above_scale_mfg", "规上制造业增加值率", "Value-added rate, above-scale manufacturing",
-    Ratio(lambda: _above_scale(_manufacturing()), lambda f, x: x.value_added, lambda f, x: x.output_value,
-          num_sql=lambda: FirmFact.value_added, den_sql=lambda: FirmFact.output_value,
-          num_label="value_added", den_label="output_value"))
+    Ratio("above_scale_manufacturing", lambda f, x: x.value_added, lambda f, x: x.output_value,
+          num_sum="value_added", den_sum="output_value", num_label="value_added", den_label="output_value"))
 _register_ratio(
     "brand_output_share", "品牌产品产值占规上产值比重", "Brand-product output share of above-scale output",
-    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.brand_output, lambda f, x: x.output_value,
-          num_sql=lambda: FirmFact.brand_output, den_sql=lambda: FirmFact.output_value,
-          num_label="brand_output", den_label="output_value"))
+    Ratio("above_scale_industrial", lambda f, x: x.brand_output, lambda f, x: x.output_value,
+          num_sum="brand_output", den_sum="output_value", num_label="brand_output", den_label="output_value"))
 _register_ratio(
     "patents_per_10bn_revenue", "规上工业每百亿元主营业务收入有效发明专利数",
     "Valid invention patents per 10 bn yuan revenue, above-scale industry",
     # revenue 万元 → 百亿元: ÷ 1,000,000, i.e. patents / revenue × 1e6
-    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.invention_patents, lambda f, x: x.revenue,
-          num_sql=lambda: FirmFact.invention_patents, den_sql=lambda: FirmFact.revenue,
-          scale=Decimal(1_000_000), num_label="invention_patents", den_label="revenue"))
+    Ratio("above_scale_industrial", lambda f, x: x.invention_patents, lambda f, x: x.revenue,
+          num_sum="invention_patents", den_sum="revenue", scale=Decimal(1_000_000),
+          num_label="invention_patents", den_label="revenue"))
 _register_ratio(
     "hightech_value_added_share", "高新技术产业增加值占规上工业比重",
     "High-tech value added as share of above-scale industry",
-    Ratio(lambda: _above_scale(_industrial()), lambda f, x: x.value_added if f.high_tech else None,
-          lambda f, x: x.value_added,
-          num_sql=lambda: case((Firm.high_tech.is_(True), FirmFact.value_added), else_=None),
-          den_sql=lambda: FirmFact.value_added, num_label="high_tech_value_added", den_label="value_added"))
+    Ratio("above_scale_industrial", lambda f, x: x.value_added if f.high_tech else None,
+          lambda f, x: x.value_added, num_sum="high_tech_value_added", den_sum="value_added",
+          num_label="high_tech_value_added", den_label="value_added"))
 
 
 # ----------------------------------------------------------------------------- sectors
 
+def _sector_conditions(sector: str):
+    return (Firm.archived_at.is_(None), Firm.plan_sector == sector)
+
+
 def _sector_rows(as_of: date, sector: str):
-    return _rows(as_of, (Firm.archived_at.is_(None), Firm.plan_sector == sector))
+    return _rows(as_of, _sector_conditions(sector))
 
 
 def sector_output(as_of: date, sector: str):
     """Sum of 产值 of firms whose plan sector is `sector`, in 亿元 (万元 / 10000); None without facts."""
-    conditions = (Firm.archived_at.is_(None), Firm.plan_sector == sector)
-    year = reference_year(as_of, conditions)
+    by_year = _totals_by_year(_fact_totals(as_of), lambda row: row[1] == sector)
+    year = _pick_year(as_of, by_year)
     if year is None:
         return None
-    stmt = (select(func.sum(FirmFact.output_value)).select_from(FirmFact)
-            .join(Firm, FirmFact.firm_id == Firm.id).where(FirmFact.year == year, *conditions))
-    return (_dec(db.session.scalar(stmt)) / Decimal(10000)).quantize(Decimal("0.0001"))
+    output = by_year[year][1 + list(SUMS).index("output_value")]
+    return (output / Decimal(10000)).quantize(Decimal("0.0001"))
 
 
 def sector_output_records(as_of: date, sector: str) -> list[dict]:
