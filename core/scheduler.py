@@ -129,3 +129,12 @@ def _in_context(app, name):
         with app.app_context():
             run_job(name)
     return call
+
+
+def _statistics_job(_period: str, _today: date) -> str:
+    from core.db import refresh_statistics
+    return refresh_statistics()
+
+
+# The query planner's statistics, refreshed nightly (imports of 1,000+ rows refresh them at once).
+register_jobs([Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30})])
