@@ -107,24 +107,44 @@ SUMS = {
 }
 
 
-def _fact_totals(as_of: date) -> list[tuple]:
-    """One pass over the live firms' facts up to as_of's year: sums grouped by year, plan sector and
-    population membership. Every ratio and sector output of a roll-up is read from it (shared
-    within the roll-up by core.indicators.shared_results)."""
+def _fact_totals(as_of: date, every_year: bool = False) -> list[tuple]:
+    """Sums of the live firms' facts grouped by year, plan sector and population membership.
+
+    Every ratio and sector output of a roll-up is read from it (shared within the roll-up by
+    core.indicators.shared_results). Only the years a reference year can be are read — the
+    latest year before as_of's with any facts, and as_of's own — unless `every_year`."""
     def query():
         members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
         keys = [FirmFact.year, Firm.plan_sector, *members]
         stmt = (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
                 .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
-                .where(FirmFact.year <= as_of.year, Firm.archived_at.is_(None),
-                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+                .where(Firm.archived_at.is_(None), or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
                 .group_by(*keys))
+        if every_year:
+            stmt = stmt.where(FirmFact.year <= as_of.year)
+        else:
+            latest = _latest_year(as_of)
+            stmt = stmt.where(FirmFact.year.in_([as_of.year] if latest is None else [latest, as_of.year]))
         return [tuple(row) for row in db.session.execute(stmt)]
-    return indicators.shared(("registry.fact_totals", as_of), query)
+    return indicators.shared(("registry.fact_totals", as_of, every_year), query)
 
 
-def _totals_by_year(rows, keep) -> dict[int, list]:
-    """{year: [count, *sums]} over the rows of _fact_totals for which keep(row) holds."""
+def _latest_year(as_of: date) -> int | None:
+    """The latest year <= as_of.year - 1 with any facts (the index on year answers it)."""
+    return indicators.shared(("registry.latest_fact_year", as_of), lambda: db.session.scalar(
+        select(func.max(FirmFact.year)).where(FirmFact.year <= as_of.year - 1)))
+
+
+def _totals_by_year(as_of: date, keep) -> dict[int, list]:
+    """{year: [count, *sums]} over the groups of _fact_totals for which keep(group) holds."""
+    by_year = _add_up(_fact_totals(as_of), keep)
+    latest = _latest_year(as_of)
+    if latest is not None and latest not in by_year:     # no facts of that year here: look further back
+        by_year = _add_up(_fact_totals(as_of, every_year=True), keep)
+    return by_year
+
+
+def _add_up(rows, keep) -> dict[int, list]:
     width = 2 + len(POPULATIONS)
     out: dict[int, list] = {}
     for row in rows:
@@ -139,7 +159,7 @@ def _totals_by_year(rows, keep) -> dict[int, list]:
 def population_sums(population: str, as_of: date) -> dict | None:
     """{"year", "count", <sum name>: Decimal, ...} over the population's facts of the reference year."""
     column = 2 + list(POPULATIONS).index(population)
-    by_year = _totals_by_year(_fact_totals(as_of), lambda row: row[column] == 1)
+    by_year = _totals_by_year(as_of, lambda row: row[column] == 1)
     year = _pick_year(as_of, by_year)
     if year is None:
         return None
@@ -223,7 +243,7 @@ def _sector_rows(as_of: date, sector: str):
 
 def sector_output(as_of: date, sector: str):
     """Sum of 产值 of firms whose plan sector is `sector`, in 亿元 (万元 / 10000); None without facts."""
-    by_year = _totals_by_year(_fact_totals(as_of), lambda row: row[1] == sector)
+    by_year = _totals_by_year(as_of, lambda row: row[1] == sector)
     year = _pick_year(as_of, by_year)
     if year is None:
         return None

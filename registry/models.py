@@ -48,7 +48,7 @@ class Firm(Versioned, Archivable, Timestamped, db.Model):
     listed: Mapped[bool] = mapped_column(Boolean, default=False)          # 上市
     stock_code: Mapped[str | None] = mapped_column(String(16))
     code_override_reason: Mapped[str | None] = mapped_column(Text)      # admin accepted a failing code
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("registry_firms.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("registry_firms.id"), index=True)
     import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     facts: Mapped[list["FirmFact"]] = relationship(back_populates="firm", order_by="FirmFact.year")
@@ -84,7 +84,7 @@ class FirmFact(Versioned, Timestamped, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("registry_firms.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)     # the roll-up reads one year's facts
     revenue: Mapped[Decimal | None] = mapped_column(MONEY)            # 主营业务收入
     output_value: Mapped[Decimal | None] = mapped_column(MONEY)       # 产值
     value_added: Mapped[Decimal | None] = mapped_column(MONEY)        # 增加值

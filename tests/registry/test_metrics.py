@@ -86,3 +86,21 @@ def test_archived_firms_left_out(facts, editor):
     archive(mfg2, editor)
     db.session.commit()
     assert indicators.compute("rd_intensity_above_scale_mfg", date(2019, 6, 30)) == Decimal("3.0000")   # 30/1000
+
+
+def test_a_population_without_facts_in_the_latest_year_uses_its_own_latest(facts, editor, make_firm):
+    """Only the small firm reports 2020: the above-scale populations still use their own latest year (2019),
+    the software sector its 2018 — in a roll-up (one shared pass over the candidate years, then a look
+    further back) exactly as alone."""
+    mfg, mfg2, small, power, soft = facts
+    service.upsert_fact(editor, small, 2020, revenue=5, output_value=5)
+    db.session.commit()
+    as_of = date(2021, 6, 30)
+    alone = {m: indicators.compute(m, as_of) for m in ("rd_intensity_above_scale_mfg", "brand_output_share",
+                                                        "sector_output:新型材料", "sector_output:信息软件")}
+    assert alone == {"rd_intensity_above_scale_mfg": Decimal("100.0000"),   # 2019: 1 / 1
+                     "brand_output_share": None,                           # 2019: no output value
+                     "sector_output:新型材料": Decimal("0.0005"),            # 2020: the small firm's 5万元
+                     "sector_output:信息软件": Decimal("0.0700")}            # 2018: 700万元
+    with indicators.shared_results():
+        assert {m: indicators.compute(m, as_of) for m in alone} == alone
