@@ -161,10 +161,22 @@ def git_commit() -> str:
     return "unknown"
 
 
+def cpu_calibration() -> float:
+    """Seconds for a pure-Python loop of 10^7 additions. This shared machine's speed drifts between
+    runs, so absolute times of different runs are compared through it; ratios need not be."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10 ** 7):
+        total += i
+    return time.perf_counter() - t0
+
+
 def header(title: str) -> str:
     m = machine()
     return (f"## {title} — {datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
             f"- machine: {m['platform']}, Python {m['python']}, CPU {m['cpu']} × {m['cores']} cores, RAM {m['ram']}\n"
+            f"- CPU calibration when recorded: a pure-Python loop of 10^7 additions took {cpu_calibration():.2f} s "
+            "(absolute times scale with it)\n"
             f"- commit: {git_commit()} (plus uncommitted work in progress)\n"
             f"- load average when recorded (1/5/15 min): {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
             f"— other processes were {'busy' if os.getloadavg()[1] > 1.5 else 'quiet'} on this {m['cores']}-core machine\n")
