@@ -341,11 +341,13 @@ def _run(args, n: int, work: Path, started: float) -> int:
         from core.db import refresh_statistics
         refresh_statistics()
     log(f"   {counts}")
+    roll_speed = common.cpu_calibration()
     roll = rollup_bench(app, args.repeat)
+    roll_speed = (roll_speed + common.cpu_calibration()) / 2
     for label, r in roll.items():
         ratio = r["ours_ms"] / r["hand_ms"]
         rows.append((f"3. roll-up of {r['goals']} goals as of {label}", f"{r['ours_ms']:.0f} ms (median)",
-                     f"{r['hand_queries']} hand SQL queries {r['hand_ms']:.0f} ms", f"{ratio:.1f}×",
+                     f"{r['hand_queries']} hand SQL queries {r['hand_ms']:.0f} ms", f"{ratio:.2f}×",
                      "≤ 150 ms", verdict(r["ours_ms"], GOALS["rollup_ms"])))
 
     log("4. firm search vs Datasette ...")
@@ -357,7 +359,7 @@ def _run(args, n: int, work: Path, started: float) -> int:
 
     total = time.perf_counter() - started
     table = _table(rows)
-    notes = _notes(n, counts, roll, summary, total, import_runs)
+    notes = _notes(n, counts, roll, summary, total, import_runs, roll_speed)
     print(table)
     print(notes)
     prof = ""
@@ -382,7 +384,7 @@ def _table(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _notes(n, counts, roll, summary, total, import_runs) -> str:
+def _notes(n, counts, roll, summary, total, import_runs, roll_speed) -> str:
     how = (f"{n:,} firms through the importer" if summary.get("created") == n else
            f"{n:,} firms bulk-inserted (the timed import was stopped unfinished, nothing of it committed)")
     ours, theirs = import_runs
@@ -396,8 +398,11 @@ def _notes(n, counts, roll, summary, total, import_runs) -> str:
             out.append(f"- roll-up {label}: values differing from the hand SQL: {r['mismatch']}")
         if r["missing"]:
             out.append(f"- roll-up {label}: no hand SQL for {r['missing']}")
-        out.append(f"- roll-up {label}: {r['with_value']} of {r['goals']} goals have a value; slowest indicators: "
-                   + ", ".join(f"{m} {ms:.0f} ms" for ms, m in r["slowest"]) + ".")
+        out.append(f"- roll-up {label}: {r['with_value']} of {r['goals']} goals have a value; slowest indicators "
+                   "computed one by one (the roll-up shares one pass over the facts among the ratios and sector "
+                   "outputs): " + ", ".join(f"{m} {ms:.0f} ms" for ms, m in r["slowest"]) + ".")
+    out.append(f"- CPU calibration around the roll-up measurement: {roll_speed:.2f} s for 10^7 additions (the "
+               "150 ms goal is absolute: on this shared machine the same code measured up to 4× apart).")
     out.append("- 1 and 5 run `flask --app wsgi import firms` as a subprocess (app start-up included); 2 measures "
                "reading + validating every row (core.imports.read + parse), not the writes; 4 uses Datasette's "
                "default table page (100 rows, count, facet suggestions) vs our page (50 rows, count).")
