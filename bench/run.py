@@ -402,7 +402,8 @@ def _notes(n, counts, roll, summary, total, import_runs, roll_speed) -> str:
                    "computed one by one (the roll-up shares one pass over the facts among the ratios and sector "
                    "outputs): " + ", ".join(f"{m} {ms:.0f} ms" for ms, m in r["slowest"]) + ".")
     out.append(f"- CPU calibration around the roll-up measurement: {roll_speed:.2f} s for 10^7 additions (the "
-               "150 ms goal is absolute: on this shared machine the same code measured up to 4× apart).")
+               "150 ms goal is absolute; on this shared machine the calibration loop itself took 0.39–1.60 s within one "
+               "session).")
     out.append("- 1 and 5 run `flask --app wsgi import firms` as a subprocess (app start-up included); 2 measures "
                "reading + validating every row (core.imports.read + parse), not the writes; 4 uses Datasette's "
                "default table page (100 rows, count, facet suggestions) vs our page (50 rows, count).")
