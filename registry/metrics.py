@@ -21,7 +21,7 @@ from core import indicators
 from core.db import db
 from core.indicators import indicator
 from registry import service
-from registry.models import Firm, FirmFact
+from registry.models import Firm, FirmFact, Pool
 
 HUNDRED = Decimal(100)
 
@@ -38,8 +38,7 @@ def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> None:
                 for m in service.members_as_of(pool, as_of)]
 
     def compute(as_of: date) -> int:
-        pool = service.pool_by_key(key)
-        return service.pool_count_as_of(pool, as_of) if pool is not None else 0
+        return _pool_counts(as_of).get(key, 0)
 
     compute.__name__ = f"pool_{name}"
     indicator(name, label_zh=label_zh, label_en=label_en, domain="registry", records=records)(compute)
@@ -51,6 +50,14 @@ _pool_metric("high_growth", "high_growth_pool", "高成长性企业培育入库�
 _pool_metric("three_famous", "three_famous", "市级以上“三名”企业数", "City-level and above \"three famous\" firms")
 _pool_metric("national_champion", "national_champion_cultivation", "国家制造业单项冠军培育企业数",
              "Firms in national single-champion cultivation")
+
+
+def _pool_counts(as_of: date) -> dict[str, int]:
+    """{pool key: members on as_of}: one pass for every pool metric of a roll-up (shared)."""
+    def query():
+        counts = service.member_counts_as_of(as_of)
+        return {p.key: counts.get(p.id, 0) for p in db.session.scalars(select(Pool))}
+    return indicators.shared(("registry.pool_counts", as_of), query)
 
 
 # ----------------------------------------------------------------------------- populations

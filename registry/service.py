@@ -512,18 +512,26 @@ def members_as_of(pool: Pool, on: date) -> list[PoolMembership]:
 
 
 def pool_count_as_of(pool: Pool, on: date) -> int:
-    """Members on `on`, archived firms left out (as members_as_of).
+    """Members on `on`, archived firms left out (as members_as_of)."""
+    return member_counts_as_of(on, pool_id=pool.id).get(pool.id, 0)
+
+
+def member_counts_as_of(on: date, pool_id: int | None = None) -> dict[int, int]:
+    """{pool id: members on `on`} for every pool (or one), archived firms left out.
 
     Counted on the membership index alone, less the memberships of archived firms (few, found
     from the firms' archived_at index): no firm row is read per member. At 100,000 firms and
     50,000 memberships a pool this is a few ms instead of a join of 50,000 firm rows."""
-    dated = and_(PoolMembership.pool_id == pool.id, PoolMembership.entered_on <= on,
-                 or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > on))
-    members = select(func.count()).select_from(PoolMembership).where(dated).scalar_subquery()
+    dated = [PoolMembership.entered_on <= on,
+             or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > on)]
+    if pool_id is not None:
+        dated.append(PoolMembership.pool_id == pool_id)
+    by_pool = select(PoolMembership.pool_id, func.count()).where(*dated).group_by(PoolMembership.pool_id)
+    counts = dict(db.session.execute(by_pool).tuples().all())
     archived_firms = select(Firm.id).where(Firm.archived_at.is_not(None))
-    archived = (select(func.count()).select_from(PoolMembership)
-                .where(dated, PoolMembership.firm_id.in_(archived_firms)).scalar_subquery())
-    return db.session.scalar(select(members - archived)) or 0
+    for pid, n in db.session.execute(by_pool.where(PoolMembership.firm_id.in_(archived_firms))).tuples():
+        counts[pid] -= n
+    return counts
 
 
 def pool_counts(pool: Pool, dates: list[date]) -> list[int]:

@@ -196,7 +196,8 @@ def fact_edit(firm_id):
 @requires("registry.view")
 def pool_list():
     today = date.today()
-    pools = [(p, service.pool_count_as_of(p, today)) for p in service.active_pools()]
+    counts = service.member_counts_as_of(today)
+    pools = [(p, counts.get(p.id, 0)) for p in service.active_pools()]
     return render_template("registry/pool_list.html", pools=pools, today=today)
 
 
