@@ -10,7 +10,7 @@ import time
 from bench.generate import firms
 from tests.reliability.conftest import ON_PG, firm_csv
 
-ROWS = 6000
+ROWS = 20000     # several seconds of writing even on a fast machine: the kill lands mid-transaction
 
 
 def _writing_started(db) -> bool:
@@ -43,8 +43,11 @@ def test_sigkill_during_import_leaves_no_partial_batch(scratch_db, tmp_path):
             assert proc.poll() is None, f"import ended before writing: {proc.communicate()}"
             assert time.monotonic() < deadline, "the import never started writing"
             time.sleep(0.05)
-        time.sleep(1.0)                     # let it write a good share of the rows
-        assert proc.poll() is None, "import finished before it could be killed; use a larger file"
+        time.sleep(0.5)                     # let it write a share of the rows
+        # The transaction must still be open when the kill lands: a process that is alive but has already
+        # committed (and is only exiting) would prove nothing. Checked right before the signal.
+        assert proc.poll() is None and _writing_started(scratch_db), \
+            "import committed before it could be killed; use a larger file"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
