@@ -1,8 +1,9 @@
 """Database: declarative base with a constraint naming convention, shared column mixins."""
 from datetime import datetime, timezone
+from operator import itemgetter
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, event
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Table, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
@@ -62,6 +63,39 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+
+def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) -> None:
+    """INSERT the rows (dicts with the same column keys) in one executemany on the session's
+    connection — the imports' bulk paths.
+
+    Each value is bound as SQLAlchemy binds it (the column type's bind processor for this
+    dialect, or the type given in `types`), but the statement is compiled once and the rows go
+    to the driver as they are: SQLAlchemy's per-row parameter compilation cost ~25 µs a row
+    (measured 7.3 s → 6.1 s for 100,000 firms, most of the rest being SQLite's own work).
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    dialect = conn.dialect
+    keys = list(rows[0])
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    types = types or {}
+    procs = [(types.get(k) or table.c[k].type).dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    if compiled.positional:
+        order = [keys.index(name) for name in compiled.positiontup]
+        keys, procs = [keys[i] for i in order], [procs[i] for i in order]
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    pick = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
+    params = []
+    for row in rows:
+        values = pick(row)
+        if convert:
+            values = list(values)
+            for i, proc in convert:
+                values[i] = proc(values[i])
+        params.append(tuple(values) if compiled.positional else dict(zip(keys, values)))
+    conn.exec_driver_sql(compiled.string, params)
 
 
 def is_sqlite() -> bool:

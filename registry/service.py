@@ -9,11 +9,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 
 from core.audit import service as audit
-from core.db import db, utcnow
+from core.db import db, insert_rows, utcnow
 from core.errors import ServiceError
 from core.permissions import can
 from core.records import check_version
@@ -129,8 +129,8 @@ def insert_firms(actor, drafts: list[dict], *, batch_id=None) -> list[int]:
     """Insert drafted firms in one statement and audit each as create_firm does. Returns the ids."""
     if not drafts:
         return []
-    # Core, not the ORM's bulk insert: every row has every column, so this is one executemany
-    db.session.execute(insert(Firm.__table__), [{_COLUMN_OF[k]: v for k, v in d.items()} for d in drafts])
+    # not the ORM's bulk insert: every row has every column, so this is one executemany
+    insert_rows(Firm.__table__, [{_COLUMN_OF[k]: v for k, v in d.items()} for d in drafts])
     codes = [values["uscc"] for values in drafts]
     id_of = dict(db.session.execute(select(Firm.uscc, Firm.id).where(Firm.uscc.in_(codes))).all())
     ids = [id_of[code] for code in codes]

@@ -8,10 +8,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import JSON, TypeDecorator, bindparam, insert, inspect, select, update
+from sqlalchemy import JSON, TypeDecorator, inspect, select, update
 
 from core.audit.models import AuditEntry, AuditHead
-from core.db import db, utcnow
+from core.db import db, insert_rows, utcnow
 
 GENESIS = "0" * 64
 SKIP_FIELDS = frozenset({"version", "created_at", "updated_at"})
@@ -142,7 +142,7 @@ class _JSONText(TypeDecorator):
         return None
 
 
-_INSERT_SERIALISED = insert(AuditEntry.__table__).values(changes=bindparam("changes", type_=_JSONText()))
+_SERIALISED = {"changes": _JSONText()}     # the buffer's changes are canonical JSON text already
 
 
 def _take_head() -> AuditHead:
@@ -259,10 +259,10 @@ def _write_buffer(buf: _Buffer) -> None:
         row["hash"] = prev = _hash_of(row, changes_json=changes)
         rows.append(row)
         if len(rows) == WRITE_CHUNK:
-            db.session.execute(_INSERT_SERIALISED, rows)
+            insert_rows(AuditEntry.__table__, rows, types=_SERIALISED)
             rows = []
     if rows:
-        db.session.execute(_INSERT_SERIALISED, rows)
+        insert_rows(AuditEntry.__table__, rows, types=_SERIALISED)
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, last_hash=prev))
     db.session.expire(head)
 

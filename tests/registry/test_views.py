@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from core.db import db
+from core import timeline
 from core.timeline import TimelineItem, register_provider
 from registry import service
 
@@ -82,7 +83,7 @@ def test_viewer_cannot_export_but_can_view(make_user, login, firms):
     assert viewer.get("/registry/export.xlsx").status_code == 403
 
 
-def test_firm_page_shows_identity_region_and_timeline(client, make_firm, editor, pool):
+def test_firm_page_shows_identity_region_and_timeline(client, make_firm, editor, pool, monkeypatch):
     firm = make_firm(name="宁波江东老企业", code=None, registered_on=date(2010, 5, 1), capital="13(万美元)",
                      town_code="下应")
     service.enter_pool(editor, firm=firm, pool=pool, entered_on=date(2019, 2, 1), reason="营收增长快")
@@ -90,6 +91,8 @@ def test_firm_page_shows_identity_region_and_timeline(client, make_firm, editor,
 
     def other_domain(firm_id, user):
         return [TimelineItem(on=date(2020, 7, 1), domain="incubation", title="入驻某孵化器")]
+    # registered on a copy of the provider list, so later tests do not see this fake provider
+    monkeypatch.setattr(timeline, "_PROVIDERS", list(timeline._PROVIDERS))
     register_provider(other_domain)
     db.session.commit()
     html = client.get(f"/registry/firms/{firm.id}").get_data(as_text=True)
