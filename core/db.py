@@ -1,4 +1,5 @@
 """Database: declarative base with a constraint naming convention, shared column mixins."""
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from operator import itemgetter
 
@@ -86,6 +87,7 @@ def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) ->
         order = [keys.index(name) for name in compiled.positiontup]
         keys, procs = [keys[i] for i in order], [procs[i] for i in order]
     convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    last = [(None, None)] * len(keys)      # a value bound again (a batch's one timestamp) is converted once
     pick = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
     params = []
     for row in rows:
@@ -93,9 +95,46 @@ def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) ->
         if convert:
             values = list(values)
             for i, proc in convert:
-                values[i] = proc(values[i])
+                value = values[i]
+                seen, bound = last[i]
+                if value is not seen or value is None:
+                    bound = proc(value)
+                    last[i] = (value, bound)
+                values[i] = bound
         params.append(tuple(values) if compiled.positional else dict(zip(keys, values)))
     conn.exec_driver_sql(compiled.string, params)
+
+
+REBUILD_INDEXES_FROM = 5000   # rows: below this a bulk insert keeps the table's indexes as they are
+
+
+@contextmanager
+def deferred_indexes(table: Table, incoming: int):
+    """Around a bulk insert of `incoming` rows into `table` on the session's connection: on SQLite,
+    when the rows are at least as many as the table holds (and REBUILD_INDEXES_FROM or more), drop
+    the table's non-unique indexes and build them again once the rows are in.
+
+    Building an index from sorted rows is cheaper than growing it row by row (SQLite's advice for
+    bulk loads; measured 100,000 firms: 6.3 s with the 8 indexes kept, 3.5 s dropped and rebuilt).
+    Unique indexes stay, so uniqueness is checked row by row as before. SQLite's DDL is part of
+    the transaction: a rollback (or a killed process) brings the indexes back as they were. On an
+    exception the indexes are not rebuilt — the caller rolls the transaction back.
+    PostgreSQL keeps its indexes: DROP INDEX would lock the table against every reader until
+    commit.
+    """
+    conn = db.session.connection()
+    dropped = []
+    if conn.dialect.name == "sqlite" and incoming >= REBUILD_INDEXES_FROM:
+        held = conn.exec_driver_sql(f'SELECT count(*) FROM "{table.name}"').scalar()
+        if incoming >= held:
+            dropped = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+                "AND sql NOT LIKE 'CREATE UNIQUE%'", (table.name,)).all()
+            for name, _sql in dropped:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in dropped:
+        conn.exec_driver_sql(sql)
 
 
 def is_sqlite() -> bool:

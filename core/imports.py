@@ -8,7 +8,7 @@ those entries backwards (created records archived or removed, updated fields res
 """
 import gc
 import logging
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import tabular
 from core.audit import service as audit
 from core.audit.models import AuditEntry
-from core.db import Archivable, db, refresh_statistics, utcnow
+from core.db import Archivable, db, deferred_indexes, refresh_statistics, utcnow
 from core.errors import ServiceError
 from core.records import ENTITIES
 
@@ -58,6 +58,10 @@ class ImportKind:
     # True when apply needs no query to see the previous rows' pending writes: the engine
     # then turns autoflush off and flushes once per chunk instead of on every query.
     bulk: bool = False
+    # Tables that write() bulk-inserts into: on SQLite a large import into a table holding fewer
+    # rows rebuilds their indexes once at the end instead of growing them row by row
+    # (core.db.deferred_indexes).
+    bulk_tables: tuple[str, ...] = ()
 
 
 CHUNK = 2000
@@ -216,7 +220,11 @@ def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> Non
     audit entries go to the buffer's spool and are chained and inserted at the end.
     """
     counts = dict.fromkeys(OUTCOMES, 0)
-    with audit.buffered(), _autoflush(not kind.bulk):
+    with ExitStack() as stack:
+        stack.enter_context(audit.buffered())
+        stack.enter_context(_autoflush(not kind.bulk))
+        for name in kind.bulk_tables:
+            stack.enter_context(deferred_indexes(db.metadata.tables[name], len(rows)))
         while rows:       # consumed chunk by chunk: nothing of a written chunk stays in memory
             chunk = rows[:CHUNK]
             del rows[:CHUNK]

@@ -26,6 +26,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 EN_MESSAGES = {
@@ -204,6 +205,13 @@ def parse_capital(raw) -> Capital | None:
         raise _unparseable(raw)
     if not isinstance(raw, str):
         return _from_number(raw)
+    return _parse_text(raw)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(raw: str) -> Capital | None:
+    """parse_capital of a text. Memoised: a file repeats the same few hundred capitals (Capital is
+    immutable; a text that fails raises again each time, in the current language)."""
     text = _clean(raw)
     if text in _NULL_TOKENS:
         return None

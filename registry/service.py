@@ -118,9 +118,7 @@ def draft_firm(actor, *, uscc, name, batch_id=None, **fields) -> dict:
     has this code (firms_by_uscc); a concurrent insert of it fails on the unique index.
     """
     code = validate_code(uscc, actor=actor)
-    now = utcnow()
-    draft = _FirmDraft({**_NEW_FIRM, "uscc": code, "import_batch_id": batch_id, "created_at": now,
-                        "updated_at": now})
+    draft = _FirmDraft({**_NEW_FIRM, "uscc": code, "import_batch_id": batch_id})
     _set_firm_fields(draft, {"name": name, **fields})
     return vars(draft)
 
@@ -129,8 +127,11 @@ def insert_firms(actor, drafts: list[dict], *, batch_id=None) -> list[int]:
     """Insert drafted firms in one statement and audit each as create_firm does. Returns the ids."""
     if not drafts:
         return []
-    # not the ORM's bulk insert: every row has every column, so this is one executemany
-    insert_rows(Firm.__table__, [{_COLUMN_OF[k]: v for k, v in d.items()} for d in drafts])
+    # not the ORM's bulk insert: every row has every column, so this is one executemany;
+    # one statement, one time of creation for its firms
+    now = utcnow()
+    insert_rows(Firm.__table__, [{**{_COLUMN_OF[k]: v for k, v in d.items()}, "created_at": now, "updated_at": now}
+                                 for d in drafts])
     codes = [values["uscc"] for values in drafts]
     id_of = dict(db.session.execute(select(Firm.uscc, Firm.id).where(Firm.uscc.in_(codes))).all())
     ids = [id_of[code] for code in codes]

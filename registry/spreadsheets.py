@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
 
@@ -84,7 +85,12 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 
 def parse_date(text: str) -> date:
     """2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305, or an Excel serial (43529)."""
-    text = (text or "").strip()
+    return _parse_date((text or "").strip())
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(text: str) -> date:
+    """Memoised: a file's dates repeat (a text that fails raises again, in the current language)."""
     for pattern in _DATE_RES:
         match = pattern.fullmatch(text)
         if match:
@@ -309,7 +315,7 @@ def apply_fact(row: FactRow, ctx) -> str:
 KINDS = (
     ImportKind(name="firms", domain="registry", label_zh="企业名单", label_en="Firms", columns=FIRM_COLUMNS,
                parse=parse_firm, apply=apply_firm, key=lambda row: row.uscc, prepare=prepare_firms,
-               write=write_firms, bulk=True),
+               write=write_firms, bulk=True, bulk_tables=("registry_firms",)),
     ImportKind(name="pool-members", domain="registry", label_zh="培育库入库名单", label_en="Pool members",
                columns=POOL_COLUMNS, parse=parse_member, apply=apply_member,
                key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=("pool",)),

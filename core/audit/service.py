@@ -11,7 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import JSON, TypeDecorator, inspect, select, update
 
 from core.audit.models import AuditEntry, AuditHead
-from core.db import db, insert_rows, utcnow
+from core.db import db, deferred_indexes, insert_rows, utcnow
 
 GENESIS = "0" * 64
 SKIP_FIELDS = frozenset({"version", "created_at", "updated_at"})
@@ -101,31 +101,46 @@ def ref_of(obj) -> AuditRef:
                     str(getattr(obj, "audit_label", "") or "")[:255], getattr(obj, "version", None))
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_META = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_encode_str = json.encoder.encode_basestring     # non-ASCII kept as is, like ensure_ascii=False
+
+
 def _canonical(value) -> str:
     """The one JSON text of a value that the chain hashes (keys sorted, compact, UTF-8 as is)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
-_CHANGES_SLOT = '"changes":0,'
+def _scalar(value) -> str:
+    """_canonical of one value, without the encoder's call overhead for the common types."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _ENCODER.encode(value)
 
 
-def _hash_of(values, changes_json: str | None = None) -> str:
-    """sha256 of the canonical JSON of an entry's content (a dict of its column values).
+def _hash_of(values, changes_json: str | None = None, at_iso: str | None = None) -> str:
+    """sha256 of the canonical JSON of an entry's content (a dict of its column values): the text
+    of _canonical({"seq", "at", "actor_id", "actor_name", "action", "entity_type", "entity_id",
+    "record_version", "batch_id", "changes", "note", "prev"}), written out key by key in sorted
+    order (the same text, ~2× faster than encoding the dict; tests compare the two).
 
-    `changes_json`: the changes already in canonical form — spliced into the body's text instead
-    of serialising them again (the result is the same text: the body's keys are sorted, and the
-    literal `"changes":0,` can only be the key, as quotes inside JSON strings are escaped).
+    `changes_json`: the changes already in canonical form; `at_iso`: _utc_iso(values["at"]).
     """
-    body = {
-        "seq": values["seq"], "at": _utc_iso(values["at"]), "actor_id": values["actor_id"],
-        "actor_name": values["actor_name"], "action": values["action"], "entity_type": values["entity_type"],
-        "entity_id": values["entity_id"], "record_version": values["record_version"],
-        "batch_id": values["batch_id"], "changes": values["changes"] if changes_json is None else 0,
-        "note": values["note"] or "", "prev": values["prev_hash"],
-    }
-    raw = _canonical(body)
-    if changes_json is not None:
-        raw = raw.replace(_CHANGES_SLOT, f'"changes":{changes_json},', 1)
+    if changes_json is None:
+        changes_json = _canonical(values["changes"])
+    if at_iso is None:
+        at_iso = _utc_iso(values["at"])
+    raw = (f'{{"action":{_scalar(values["action"])},"actor_id":{_scalar(values["actor_id"])},'
+           f'"actor_name":{_scalar(values["actor_name"])},"at":{_encode_str(at_iso)},'
+           f'"batch_id":{_scalar(values["batch_id"])},"changes":{changes_json},'
+           f'"entity_id":{_scalar(values["entity_id"])},"entity_type":{_scalar(values["entity_type"])},'
+           f'"note":{_scalar(values["note"] or "")},"prev":{_scalar(values["prev_hash"])},'
+           f'"record_version":{_scalar(values["record_version"])},"seq":{_scalar(values["seq"])}}}')
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -178,9 +193,8 @@ class _Buffer:
         lines = []
         for actor, action, obj, changes, batch_id, note in self.pending:
             ref = ref_of(obj)
-            meta = json.dumps([getattr(actor, "id", None), getattr(actor, "username", None) or "system", action,
-                               ref.entity_type, ref.entity_id, ref.label, ref.version, batch_id, note],
-                              ensure_ascii=False, separators=(",", ":"))
+            meta = _META.encode([getattr(actor, "id", None), getattr(actor, "username", None) or "system", action,
+                                 ref.entity_type, ref.entity_id, ref.label, ref.version, batch_id, note])
             # JSON never holds a raw tab or newline: meta TAB changes NEWLINE splits safely
             lines.append(f"{meta}\t{_canonical(changes)}\n")
         self.file.write("".join(lines))
@@ -251,18 +265,21 @@ def _write_buffer(buf: _Buffer) -> None:
     db.session.flush()
     head = _take_head()
     prev, seq, rows = head.last_hash, head.seq - 1, []
-    for (actor_id, actor_name, action, etype, eid, label, version, batch_id, note), changes in buf.entries():
-        seq += 1
-        row = {"seq": seq, "at": utcnow(), "actor_id": actor_id, "actor_name": actor_name, "action": action,
-               "entity_type": etype, "entity_id": eid, "entity_label": label, "record_version": version,
-               "batch_id": batch_id, "changes": changes, "prev_hash": prev, "note": note}
-        row["hash"] = prev = _hash_of(row, changes_json=changes)
-        rows.append(row)
-        if len(rows) == WRITE_CHUNK:
+    at = utcnow()                 # one transaction, one time for its entries
+    at_iso = _utc_iso(at)
+    with deferred_indexes(AuditEntry.__table__, buf.spilled + len(buf.pending)):
+        for (actor_id, actor_name, action, etype, eid, label, version, batch_id, note), changes in buf.entries():
+            seq += 1
+            row = {"seq": seq, "at": at, "actor_id": actor_id, "actor_name": actor_name, "action": action,
+                   "entity_type": etype, "entity_id": eid, "entity_label": label, "record_version": version,
+                   "batch_id": batch_id, "changes": changes, "prev_hash": prev, "note": note}
+            row["hash"] = prev = _hash_of(row, changes, at_iso)
+            rows.append(row)
+            if len(rows) == WRITE_CHUNK:
+                insert_rows(AuditEntry.__table__, rows, types=_SERIALISED)
+                rows = []
+        if rows:
             insert_rows(AuditEntry.__table__, rows, types=_SERIALISED)
-            rows = []
-    if rows:
-        insert_rows(AuditEntry.__table__, rows, types=_SERIALISED)
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, last_hash=prev))
     db.session.expire(head)
 

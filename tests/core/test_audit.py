@@ -1,4 +1,8 @@
 """Audit chain, tamper detection, archive/restore, stale forms — on a registry firm as the sample record."""
+from datetime import timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from core.audit import service as audit
@@ -154,6 +158,19 @@ def test_spilled_entries_chain_and_cannot_be_discarded(app, admin):
     assert audit.verify() == (4, None, "")
 
 
+def _reference_hash(values) -> str:
+    """The chain's hash as first defined: sha256 of json.dumps of the whole body, keys sorted."""
+    import hashlib
+    import json
+    body = {"seq": values["seq"], "at": audit._utc_iso(values["at"]), "actor_id": values["actor_id"],
+            "actor_name": values["actor_name"], "action": values["action"], "entity_type": values["entity_type"],
+            "entity_id": values["entity_id"], "record_version": values["record_version"],
+            "batch_id": values["batch_id"], "changes": values["changes"], "note": values["note"] or "",
+            "prev": values["prev_hash"]}
+    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
 def test_hash_of_spliced_changes_equals_plain_serialisation():
     from datetime import datetime, timezone
     changes = {"name": [None, '引号"changes":0,与\t制表符'], "b": [1, {"z": 1, "a": [2.5, None]}]}
@@ -161,3 +178,24 @@ def test_hash_of_spliced_changes_equals_plain_serialisation():
               "actor_name": '"changes":0,', "action": "x.y.create", "entity_type": "x.y", "entity_id": "7",
               "record_version": 1, "batch_id": None, "changes": changes, "note": "", "prev_hash": "0" * 64}
     assert audit._hash_of(values, changes_json=audit._canonical(changes)) == audit._hash_of(values)
+    assert audit._hash_of(values) == _reference_hash(values)
+
+
+_json_scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seq=st.integers(min_value=1), actor_id=st.none() | st.integers(), text=st.text(),
+       note=st.none() | st.text(), version=st.none() | st.integers(), batch_id=st.none() | st.integers(),
+       at=st.datetimes(timezones=st.just(timezone.utc) | st.timezones() | st.none()),
+       changes=st.dictionaries(st.text(), st.lists(_json_scalars, max_size=2), max_size=4))
+def test_hash_of_is_the_canonical_json_of_the_whole_entry(seq, actor_id, text, note, version, batch_id, at,
+                                                          changes):
+    """The hash text written out key by key is the same text as json.dumps of the body: chains
+    written before keep verifying, and entries of any content hash alike in both paths."""
+    values = {"seq": seq, "at": at, "actor_id": actor_id, "actor_name": text, "action": text + ".create",
+              "entity_type": text, "entity_id": text, "record_version": version, "batch_id": batch_id,
+              "changes": changes, "note": note, "prev_hash": text}
+    expected = _reference_hash(values)
+    assert audit._hash_of(values) == expected
+    assert audit._hash_of(values, audit._canonical(changes), audit._utc_iso(at)) == expected

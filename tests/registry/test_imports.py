@@ -114,6 +114,56 @@ def test_import_in_chunks_creates_updates_and_audits_like_the_form(app, editor, 
     assert undone == 10 and _count() == 1 and known.name == "宁波旧名有限公司"
 
 
+def _firm_and_audit_indexes() -> list:
+    """(table, index, definition) of the firms' and audit entries' indexes as the database has them."""
+    from sqlalchemy import inspect
+    inspector = inspect(db.session.connection())
+    return sorted((t, ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+                  for t in ("registry_firms", "core_audit_entries") for ix in inspector.get_indexes(t))
+
+
+def test_large_import_into_a_small_table_rebuilds_its_indexes_as_they_were(app, editor, make_code, monkeypatch):
+    """On SQLite an import bringing more rows than the table holds drops the non-unique indexes of
+    the firms and the audit entries and builds them again at the end (unique ones stay); on
+    PostgreSQL nothing is dropped. Either way the indexes after the import — and after an import
+    that was rolled back — are the ones before, and queries use them."""
+    import core.db
+    from sqlalchemy import text
+    monkeypatch.setattr(core.db, "REBUILD_INDEXES_FROM", 5)
+    monkeypatch.setattr(imports, "CHUNK", 4)
+    service.create_firm(editor, uscc=make_code(), name="宁波已有有限公司")
+    db.session.commit()
+    before = _firm_and_audit_indexes()
+    assert ("registry_firms", "ix_registry_firms_name", ("name",), False) in before
+    seen_inside = []
+    real_insert = service.insert_firms
+
+    def spy(actor, drafts, **kw):
+        seen_inside.append(_firm_and_audit_indexes())
+        return real_insert(actor, drafts, **kw)
+    monkeypatch.setattr(service, "insert_firms", spy)
+    rows = [[f"宁波重建{i}号有限公司", make_code(), "", "", "", "", "", "", "", "", ""] for i in range(12)]
+    result = run("firms", _csv(rows), "f.csv", editor)
+    assert result.created == 12 and _firm_and_audit_indexes() == before
+    firms_inside = [ix for ix in seen_inside[0] if ix[0] == "registry_firms"]
+    if db.engine.dialect.name == "sqlite":
+        assert firms_inside == [] and len([ix for ix in before if ix[0] == "registry_firms"]) == 8
+        uniques = db.session.execute(text(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_registry_firms%'")).scalar()
+        assert uniques == 1         # the credit code's unique index stayed
+        plan = db.session.execute(text("EXPLAIN QUERY PLAN SELECT id FROM registry_firms WHERE town_code = '1'")).all()
+        assert "ix_registry_firms_town_code" in " ".join(str(r) for r in plan)
+    else:
+        assert firms_inside == [ix for ix in before if ix[0] == "registry_firms"]
+    assert service.find_firm(rows[7][1]).name == "宁波重建7号有限公司"
+    # an import rolled back after the indexes were dropped leaves them as they were
+    more = [[f"宁波回滚{i}号有限公司", make_code(), "", "", "", "", "", "", "", "", ""] for i in range(30)]
+    assert run("firms", _csv(more), "g.csv", editor, dry_run=True).created == 30
+    assert _firm_and_audit_indexes() == before and _count() == 13
+    from core.audit import service as audit
+    assert audit.verify()[2] == ""
+
+
 def test_error_report_has_every_row_after_the_rows_were_released(app, editor, rows, monkeypatch):
     monkeypatch.setattr(imports, "KEEP_ROWS", 1)
     rows[1][3] = "很多钱"
