@@ -66,6 +66,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
+_UNSET = object()
+
+
 def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) -> None:
     """INSERT the rows (dicts with the same column keys) in one executemany on the session's
     connection — the imports' bulk paths.
@@ -87,7 +90,7 @@ def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) ->
         order = [keys.index(name) for name in compiled.positiontup]
         keys, procs = [keys[i] for i in order], [procs[i] for i in order]
     convert = [(i, p) for i, p in enumerate(procs) if p is not None]
-    last = [(None, None)] * len(keys)      # a value bound again (a batch's one timestamp) is converted once
+    last = [(_UNSET, None)] * len(keys)    # a value bound again (a batch's one timestamp) is converted once
     pick = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
     params = []
     for row in rows:
@@ -97,7 +100,7 @@ def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) ->
             for i, proc in convert:
                 value = values[i]
                 seen, bound = last[i]
-                if value is not seen or value is None:
+                if value is not seen:
                     bound = proc(value)
                     last[i] = (value, bound)
                 values[i] = bound

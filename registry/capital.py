@@ -26,8 +26,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 EN_MESSAGES = {
     "unparseable": (
