@@ -201,6 +201,10 @@ class _Buffer:
         self.spilled += len(self.pending)
         self.pending = []
 
+    def __len__(self) -> int:
+        """Entries recorded so far, spilled or pending."""
+        return self.spilled + len(self.pending)
+
     def entries(self):
         """Every entry in order: (meta list, canonical changes JSON)."""
         self.spill()
@@ -241,7 +245,7 @@ def g_buffer() -> _Buffer | None:
 
 def mark() -> int:
     buf = g_buffer()
-    return buf.spilled + len(buf.pending) if buf is not None else 0
+    return len(buf) if buf is not None else 0
 
 
 def discard_since(position: int) -> None:
@@ -260,14 +264,14 @@ def spill() -> None:
 
 
 def _write_buffer(buf: _Buffer) -> None:
-    if not buf.pending and not buf.spilled:
+    if not len(buf):
         return
     db.session.flush()
     head = _take_head()
     prev, seq, rows = head.last_hash, head.seq - 1, []
     at = utcnow()                 # one transaction, one time for its entries
     at_iso = _utc_iso(at)
-    with deferred_indexes(AuditEntry.__table__, buf.spilled + len(buf.pending)):
+    with deferred_indexes(AuditEntry.__table__, len(buf)):
         for (actor_id, actor_name, action, etype, eid, label, version, batch_id, note), changes in buf.entries():
             seq += 1
             row = {"seq": seq, "at": at, "actor_id": actor_id, "actor_name": actor_name, "action": action,
