@@ -25,17 +25,10 @@ from core.audit.models import AuditEntry
 from core.db import Archivable, db, deferred_indexes, refresh_statistics, utcnow
 from core.errors import ServiceError
 from core.records import ENTITIES
+from core.tabular.cells import RowInvalid  # noqa: F401 - domains raise it from parse()
 
 log = logging.getLogger(__name__)
 OUTCOMES = ("created", "updated", "unchanged")
-
-
-class RowInvalid(Exception):
-    """All problems of one row: [(column key or None, message), ...]."""
-
-    def __init__(self, problems: list[tuple[str | None, str]]):
-        super().__init__("; ".join(m for _k, m in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
