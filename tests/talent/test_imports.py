@@ -5,6 +5,8 @@ import logging
 from datetime import date
 
 import openpyxl
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -13,7 +15,8 @@ from core.db import db
 from core.tabular import write_csv
 from talent import metrics
 from talent.models import Person, Recognition, Team, TeamMember
-from talent.spreadsheets import mask_row, parse_amount, parse_date
+from core.tabular.cells import parse_amount, parse_date
+from talent.spreadsheets import mask_row
 from tests.talent.conftest import bad_check, idn
 
 ID_A = idn(123)
@@ -188,11 +191,11 @@ def test_audit_table_never_holds_imported_ids(app, firm, rsj):
             assert "张三" not in dump
 
 
-def test_cell_helpers():
+def test_cell_helpers(app):
     assert parse_date("2018.5.1") == date(2018, 5, 1) and parse_date("2018-05-01 00:00:00") == date(2018, 5, 1)
     with pytest.raises(ValueError):
         parse_date("05/01/2018")
-    assert parse_amount("1,000.5万元") == 1000.5 and parse_amount("-") is None
+    assert parse_amount("1,000.5万元") == Decimal("1000.5") and parse_amount("1.2亿") == Decimal("12000")
     masked = mask_row({"name": "张三", "id_number": ID_A})
     assert masked["name"] == "张三" and masked["id_number"] == ID_A[:4] + "*" * 10 + ID_A[-4:]
 
