@@ -11,7 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
-from core.imports import ImportKind, register_kind
+from core.imports import ImportKind, Param, register_kind
 from core.tabular import Column, cells
 from core.tabular.cells import Row
 from registry import reference, service
@@ -242,10 +242,10 @@ KINDS = (
                write=write_firms, bulk=True, bulk_tables=("registry_firms",)),
     ImportKind(name="pool-members", domain="registry", label_zh="培育库入库名单", label_en="Pool members",
                columns=POOL_COLUMNS, parse=parse_member, apply=apply_member,
-               key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=("pool",)),
+               key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=(Param("pool", "培育库", "Pool"),)),
     ImportKind(name="facts", domain="registry", label_zh="企业年度数据", label_en="Annual firm facts",
                columns=FACT_COLUMNS, parse=parse_fact, apply=apply_fact, key=lambda row: row.uscc,
-               params=("year",)),
+               params=(Param("year", "年度", "Year", max_length=4),)),
 )
 
 

@@ -11,21 +11,50 @@ from core.tabular.table import Collector, Table
 from core.tabular.text import _STRIP
 
 
+FIELD_LIMIT = csv.field_size_limit()     # Python's default (131,072 characters): larger cells are refused
+csv.field_size_limit(2 ** 31 - 1)        # ... by us, per cell and naming its column, not by the parser
+
+
 def _read_csv(data: bytes, max_rows: int) -> Table:
-    """Decode, sniff the delimiter and parse a CSV/TSV file (see :func:`read_table`)."""
+    """Decode, sniff the delimiter and parse a CSV/TSV file (see :func:`read_table`).
+
+    A cell over FIELD_LIMIT characters is read as '' and listed in ``Table.oversized`` (the import
+    reports it on its row and column).  A quote that does not close swallows the rows after it
+    into one cell: such a file is refused, naming the row and column where the quote opened.
+    """
     text, encoding = _decode(data)
     if "\x00" in text:
         raise TableError("binary_content")
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(_lines(text), delimiter=delimiter)
     out = Collector(max_rows)
-    line = 0
+    oversized: dict[int, list[int]] = {}
+    line = physical = 0
     try:
         for line, raw in enumerate(reader, 1):
+            if reader.line_num - physical > 1:      # a quoted cell spans lines: is it a stray quote?
+                _check_swallowed(raw, line, delimiter, out)
+            physical = reader.line_num
+            if max(map(len, raw), default=0) > FIELD_LIMIT:
+                oversized[line] = [i for i, c in enumerate(raw) if len(c) > FIELD_LIMIT]
+                raw = ["" if len(c) > FIELD_LIMIT else c for c in raw]
             out.add([c.strip(_STRIP) for c in raw], line)
     except csv.Error as exc:
         raise TableError("csv_malformed", line=line + 1) from exc
-    return out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
+    table = out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
+    table.oversized = oversized
+    return table
+
+
+def _check_swallowed(raw: list[str], line: int, delimiter: str, out: Collector) -> None:
+    """Refuse a cell whose inner lines look like whole rows: its opening quote never closed."""
+    width = max(len(out.headers or raw), 2)
+    for pos, cell in enumerate(raw):
+        inner = cell.split("\n")[1:]
+        if any(part.count(delimiter) >= width - 1 for part in inner):
+            headers = out.headers or []
+            column = headers[pos] if pos < len(headers) and headers[pos] else f"{pos + 1}"
+            raise TableError("csv_unclosed_quote", line=line, column=column)
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")

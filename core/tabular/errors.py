@@ -21,6 +21,8 @@ ZH_MESSAGES: dict[str, str] = {
     "encoding_unknown": "无法识别文件的文字编码。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后上传。",
     "binary_content": "文件包含二进制内容，不是文本格式的 CSV 文件。",
     "csv_malformed": "CSV 文件格式错误（约第 {line} 行），无法解析。请检查引号是否成对。",
+    "csv_unclosed_quote": "第 {line} 行“{column}”列的单元格以引号开头，但引号没有闭合，其后的行被并入了这个单元格。"
+                          "请删除或补全该引号后重新上传（未写入任何数据）。",
     "too_many_rows": "数据超过 {limit} 行的上限，请拆分文件后分批上传。",
     "too_many_columns": "第 {line} 行的列数超过 {limit} 列的上限，请检查文件。",
     "parse_failed": "文件解析失败，请检查文件是否完整，或用 Excel 重新保存后上传。",
@@ -48,6 +50,9 @@ EN_MESSAGES: dict[str, str] = {
                         "\"CSV UTF-8 (comma delimited)\" and upload again.",
     "binary_content": "The file contains binary data; it is not a text CSV file.",
     "csv_malformed": "The CSV file is malformed near row {line}; check that quotes are balanced.",
+    "csv_unclosed_quote": "Row {line}, column \"{column}\": the cell opens a quote that never closes, so the "
+                          "rows after it were swallowed into this cell. Remove or close the quote and upload "
+                          "again (nothing was written).",
     "too_many_rows": "The file has more than {limit} data rows; please split it.",
     "too_many_columns": "Row {line} has more than {limit} columns; please check the file.",
     "parse_failed": "The file could not be parsed. Check that it is complete, "
