@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
 from core.imports import ImportKind, register_kind
@@ -91,9 +92,9 @@ def parse_candidate(values: dict, ctx) -> CandidateRow:
     code = credit_code(row)
     firm = known_firm(row, code)
     board = row.choice("board", BOARDS, BOARD_ALIASES, required=True)
-    entered_on = row.date("entered_on", required=True, message=_("请填写日期"))
+    entered_on = row.date("entered_on", required=True, message=_l("请填写日期"))
     stage = row.choice("stage", ALL_STAGES, STAGE_ALIASES) if row.raw("stage") else FIRST_STAGE
-    on = row.date("on", required=stage not in (None, FIRST_STAGE), message=_("请填写日期")) or entered_on
+    on = row.date("on", required=stage not in (None, FIRST_STAGE), message=_l("请填写日期")) or entered_on
     if stage == FIRST_STAGE and entered_on and on != entered_on:
         row.problem("on", _("阶段为“入库”时，阶段日期应与入库日期相同"))
     if entered_on and on and on < entered_on:
@@ -175,7 +176,7 @@ def parse_financing(values: dict, ctx) -> FinancingRow:
     firm = known_firm(row, code)
     kind = row.choice("kind", FINANCING_TYPES, TYPE_ALIASES, required=True)
     amount = row.amount("amount", required=True, positive=True, maximum=service.MAX_AMOUNT)
-    on = row.date("on", required=True, message=_("请填写日期"))
+    on = row.date("on", required=True, message=_l("请填写日期"))
     row.check()
     return FinancingRow(code, row.text("firm_name"), firm.id if firm else None, kind, amount, on, row.text("note"))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.scheduler import today_local
 from core.errors import ServiceError
@@ -66,7 +67,7 @@ class CarrierRow:
 
 def parse_carrier(values: dict, ctx) -> CarrierRow:
     row = Row(values)
-    name = row.required("name", _("载体名称不能为空"))
+    name = row.required("name", _l("载体名称不能为空"))
     fields = {
         "name": name,
         "carrier_type": row.choice("carrier_type", CARRIER_TYPES, required=True),
@@ -201,7 +202,7 @@ def parse_institution(values: dict, ctx) -> InstitutionRow:
     row = Row(values)
     code = credit_code(row)
     known_firm(row, code)
-    name = row.required("name", _("研发机构名称不能为空"))
+    name = row.required("name", _l("研发机构名称不能为空"))
     level = row.choice("level", INSTITUTION_LEVELS, required=True)
     recognized = row.date("recognized_on", required=True)
     revoked = row.date("revoked_on")

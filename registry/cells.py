@@ -7,6 +7,7 @@ import looks a firm up or registers one: to change the firm rule, change them.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.tabular import Column
 from core.tabular.cells import Row
@@ -16,6 +17,9 @@ from registry.models import Firm
 
 USCC_ALIASES = ("信用代码", "社会信用代码", "统一信用代码", "USCC", "credit_code", "Unified social credit code")
 FIRM_NAME_ALIASES = ("企业", "公司名称", "名称")
+
+
+_CODE_REQUIRED = _l("请填写统一社会信用代码")
 
 
 def uscc_column(*aliases: str) -> Column:
@@ -30,7 +34,7 @@ def firm_name_column(*aliases: str) -> Column:
 def credit_code(row: Row, key: str = "uscc", message: str | None = None) -> str | None:
     """The normalised credit code of the row (GB 32100 check), or None with the problem recorded."""
     return row.cell(key, uscc_mod.validate, required=True,
-                    message=message or _("请填写统一社会信用代码"))
+                    message=_CODE_REQUIRED if message is None else message)
 
 
 def lookup_firm(code: str) -> Firm | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
 from core.imports import ImportKind, Param, register_kind
@@ -95,28 +96,24 @@ def _sector(text: str) -> str:
     return text
 
 
+_NAME_REQUIRED = _l("企业名称不能为空")
+_FIRM_TEXTS = ("firm_type", "business_scope", "address", "legal_rep", "park", "stock_code", "former_names")
+
+
 def parse_firm(values: dict, ctx) -> FirmRow:
     row = Row(values)
     code = credit_code(row)
-    name = row.required("name", _("企业名称不能为空"))
-    fields: dict = {}
-    _put(fields, "registered_on", row.date("registered_on"))
+    name = row.required("name", _NAME_REQUIRED)
+    given = (("registered_on", row.date("registered_on")),
+             ("industry_code", row.cell("industry_code", service.resolve_industry)),
+             ("town_code", row.cell("town_code", _town)), ("plan_sector", row.cell("plan_sector", _sector)),
+             ("above_scale", row.flag("above_scale")), ("high_tech", row.flag("high_tech")),
+             ("listed", row.flag("listed")), *((key, row.text(key) or None) for key in _FIRM_TEXTS))
+    # empty cells mean "not given": they never clear a stored value
+    fields = {key: value for key, value in given if value is not None}
     fields.update(row.cell("capital", service.capital_fields) or {})   # registry's currency-aware parser
-    _put(fields, "industry_code", row.cell("industry_code", service.resolve_industry))
-    _put(fields, "town_code", row.cell("town_code", _town))
-    _put(fields, "plan_sector", row.cell("plan_sector", _sector))
-    for flag in ("above_scale", "high_tech", "listed"):
-        _put(fields, flag, row.flag(flag))
-    for key in ("firm_type", "business_scope", "address", "legal_rep", "park", "stock_code", "former_names"):
-        _put(fields, key, row.text(key) or None)
     row.check()
     return FirmRow(uscc=code, name=name, fields=fields)
-
-
-def _put(fields: dict, key: str, value) -> None:
-    """Empty cells mean "not given": they never clear a stored value."""
-    if value is not None:
-        fields[key] = value
 
 
 def prepare_firms(rows: list[FirmRow], ctx) -> None:
@@ -172,7 +169,7 @@ def parse_member(values: dict, ctx) -> MemberRow:
     row = Row(values)
     code = credit_code(row)
     known_firm(row, code, name_key=None)
-    entered = row.date("entered_on", required=True, message=_("请填写入库日期"))
+    entered = row.date("entered_on", required=True, message=_l("请填写入库日期"))
     exited = row.date("exited_on")
     if entered and exited and exited < entered:
         row.problem("exited_on", _("出库日期不能早于入库日期"))
@@ -224,7 +221,9 @@ def parse_fact(values: dict, ctx) -> FactRow:
     known_firm(row, code, name_key=None)
     facts: dict = {}
     for key in service.FACT_FIELDS:
-        _put(facts, key, row.cell(key, lambda text, k=key: service.fact_value(k, text)))
+        value = row.cell(key, lambda text, k=key: service.fact_value(k, text))
+        if value is not None:
+            facts[key] = value
     row.check()
     return FactRow(uscc=code, year=year, values=facts)
 

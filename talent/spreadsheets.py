@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
 from core.imports import ImportKind, register_kind
@@ -103,13 +104,13 @@ def _unit_code(text: str) -> str:
 
 
 def _common(row: Row, ctx) -> dict:
-    code = credit_code(row, message=_("请填写用人单位的统一社会信用代码"))
+    code = credit_code(row, message=_l("请填写用人单位的统一社会信用代码"))
     known_firm(row, code)
     return dict(
         programme=row.text("programme")[:128],
         uscc=code,
         firm_name=row.text("firm_name") or None,
-        recognized_on=row.date("recognized_on", required=True, message=_("请填写认定日期（YYYY-MM-DD）")),
+        recognized_on=row.date("recognized_on", required=True, message=_l("请填写认定日期（YYYY-MM-DD）")),
         support=row.amount("support"),
         unit_code=_unit(row, ctx),
     )
@@ -134,9 +135,9 @@ class TalentRow:
 def parse_talent(values: dict, ctx) -> TalentRow:
     """Check one talent row; every problem of the row at once (RowInvalid)."""
     row = Row(values)
-    name = row.required("name", _("请填写姓名"))
+    name = row.required("name", _l("请填写姓名"))
     key = row.cell("id_number", lambda text: _id_key(text, "id_number"), required=True,
-                   message=_("请填写身份证号码"))
+                   message=_l("请填写身份证号码"))
     category = row.choice("category", CATEGORIES, CATEGORY_ALIASES, required=True)
     common = _common(row, ctx)
     row.check()
@@ -170,9 +171,9 @@ class TeamRow:
 
 def parse_team(values: dict, ctx) -> TeamRow:
     row = Row(values)
-    name = row.required("name", _("请填写团队名称"))
+    name = row.required("name", _l("请填写团队名称"))
     leader = row.cell("leader_id", lambda text: _id_key(text, "leader_id"), required=True,
-                      message=_("请填写负责人身份证号码"))
+                      message=_l("请填写负责人身份证号码"))
     members = row.cell("member_ids", service.member_keys)
     common = _common(row, ctx)
     row.check()

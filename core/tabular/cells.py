@@ -22,12 +22,14 @@ Rules shared by every import:
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
 
@@ -47,6 +49,9 @@ _UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200
 _AMOUNT_UNITS = (("亿元", 4), ("亿", 4), ("万元", 0), ("万", 0), ("元", -4))
 
 
+_REQUIRED = _l("此列为必填项，不能为空")
+
+
 class CellError(ValueError):
     """A cell that cannot be read; ``str(exc)`` is the message for the user."""
 
@@ -59,9 +64,17 @@ class RowInvalid(Exception):
         self.problems = problems
 
 
+_today_memo: list = [0.0, None]     # [valid until (monotonic seconds), date]
+
+
 def _today() -> date:
-    from core.scheduler import today_local   # the one "today" (Asia/Shanghai)
-    return today_local()
+    """The one "today" (core.scheduler, Asia/Shanghai), looked up at most once a second: an import
+    asks for it on every date cell."""
+    now = time.monotonic()
+    if now >= _today_memo[0]:
+        from core.scheduler import today_local
+        _today_memo[:] = [now + 1.0, today_local()]
+    return _today_memo[1]
 
 
 # ----------------------------------------------------------------------------- cell parsers
@@ -181,21 +194,26 @@ class Row:
         self.values = values
         self.problems: list[tuple[str | None, str]] = []
 
-    def problem(self, key: str | None, message: str) -> None:
-        self.problems.append((key, message))
+    def problem(self, key: str | None, message: Any) -> None:
+        self.problems.append((key, str(message)))     # a lazy message is translated only now
 
     def raw(self, key: str) -> str:
-        return (self.values.get(key) or "").strip()
+        text = self.values.get(key)
+        return text.strip() if text else ""
+
+    def _missing(self, key: str, required: bool, message: Any) -> None:
+        if required:
+            self.problem(key, _REQUIRED if message is None else message)
 
     def cell(self, key: str, parser: Callable[[str], Any], *, required: bool = False,
-             message: str | None = None, placeholders: bool = False) -> Any:
+             message: Any = None, placeholders: bool = False) -> Any:
         """parser(text) of a non-empty cell; a failure (ValueError or a ServiceError) is a problem of
         the column (a ServiceError naming another field keeps that field).  With ``placeholders``
-        '-', '—', '/', '无' count as empty."""
-        text = self.raw(key)
+        '-', '—', '/', '无' count as empty.  ``message`` (for an empty required cell) may be lazy."""
+        text = self.values.get(key)
+        text = text.strip() if text else ""
         if not text or (placeholders and text in _PLACEHOLDERS):
-            if required:
-                self.problem(key, message or _("此列为必填项，不能为空"))
+            self._missing(key, required, message)
             return None
         try:
             return parser(text)
@@ -205,22 +223,36 @@ class Row:
             self.problem(exc.field or key, exc.message)
         return None
 
-    def text(self, key: str, *, required: bool = False, message: str | None = None,
+    def text(self, key: str, *, required: bool = False, message: Any = None,
              max_length: int | None = None) -> str:
-        value = self.cell(key, check_text, required=required, message=message) or ""
-        if max_length is not None and len(value) > max_length:
+        text = self.values.get(key)
+        text = text.strip() if text else ""
+        if not text:
+            self._missing(key, required, message)
+            return ""
+        if _UNSAFE_TEXT.search(text) is not None:
+            self.cell(key, check_text)
+            return ""
+        if max_length is not None and len(text) > max_length:
             self.problem(key, _("内容过长（最多 %(n)s 个字符）", n=max_length))
-        return value
+        return text
 
-    def required(self, key: str, message: str | None = None) -> str:
+    def required(self, key: str, message: Any = None) -> str:
         return self.text(key, required=True, message=message)
 
     def date(self, key: str, *, required: bool = False, message: str | None = None,
              earliest: date | None = EARLIEST, latest: date | None | str = "today") -> date | None:
         """A date between ``earliest`` and ``latest`` ('today' by default: events have happened)."""
-        upper = _today() if latest == "today" else latest
-        return self.cell(key, lambda t: parse_date(t, earliest=earliest, latest=upper),
-                         required=required, message=message)
+        text = self.values.get(key)
+        text = text.strip() if text else ""
+        if not text:
+            self._missing(key, required, message)
+            return None
+        try:
+            return parse_date(text, earliest=earliest, latest=_today() if latest == "today" else latest)
+        except ValueError as exc:
+            self.problem(key, str(exc))
+            return None
 
     def number(self, key: str, *, integer: bool = False, signed: bool = False, required: bool = False,
                message: str | None = None) -> Decimal | int | None:
