@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
+from core import dates
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
@@ -23,7 +24,7 @@ CANDIDATE_FIELDS = ("board", "sponsor", "law_firm", "auditor", "expected_year", 
 
 
 def _today() -> date:
-    return date.today()
+    return dates.today()
 
 
 def _not_future(on: date, field: str) -> None:

@@ -5,14 +5,13 @@ actual, progress, expected, status, responsible_unit, …}]; `GET /goals/{key}/r
 the records counted (computed goals) or the approved reported values (reported goals).
 """
 import re
-from datetime import date
 
 import marshmallow as ma
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import abort
 
-from core.scheduler import today_local
+from core import dates
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import service
@@ -69,7 +68,7 @@ def _lang(args) -> str:
 @blp.response(200, GoalSchema(many=True))
 def goal_list(args):
     """Every goal as of a date: actual, progress, expected-by-now, status, projection."""
-    return service.rollup(args.get("as_of") or today_local(), unit_code=args.get("unit"), lang=_lang(args))
+    return service.rollup(args.get("as_of") or dates.today(), unit_code=args.get("unit"), lang=_lang(args))
 
 
 @blp.route("/goals/<string:key>/records")
@@ -84,7 +83,7 @@ def goal_records(args, key):
     if not KEY_RE.match(key):
         abort(404, message=_("目标不存在"))
     try:
-        rows = service.records(key, args.get("as_of") or today_local())
+        rows = service.records(key, args.get("as_of") or dates.today())
     except LookupError:
         abort(404, message=_("目标不存在"))
     return plain(list(rows))
