@@ -206,14 +206,6 @@ def stages_as_of(as_of: date) -> dict[int, IpoStage]:
     return latest
 
 
-def stage_counts(as_of: date) -> dict[str, int]:
-    """How many candidates were in each stage on `as_of` (上市/退出 cumulative)."""
-    counts = dict.fromkeys(ALL_STAGES, 0)
-    for row in stages_as_of(as_of).values():
-        counts[row.stage] += 1
-    return counts
-
-
 def board_columns(as_of: date) -> dict[str, list[tuple[IpoCandidate, IpoStage]]]:
     """Candidates by their stage on `as_of`, each column ordered by how long they have been there."""
     columns = {stage: [] for stage in ALL_STAGES}

@@ -127,15 +127,6 @@ def uploads_dir() -> Path:
     return Path(current_app.config["INSTANCE_PATH"]) / "uploads"
 
 
-def submit_report(rv: ReportedValue, *, actor) -> ReportedValue:
-    _check_editable(rv)
-    if rv.value is None:
-        raise ServiceError(_("请先填写数值"), field="value")
-    rv.status, rv.submitted_by_id, rv.submitted_at = "submitted", actor.id, utcnow()
-    audit.record(actor, "goals.report.submit", rv)
-    return rv
-
-
 def approve_report(rv: ReportedValue, *, actor) -> ReportedValue:
     """Approve a submitted value: the period is locked from now on."""
     if rv.status != "submitted":

@@ -14,6 +14,7 @@ from core.auth.models import Unit
 from core.db import db
 from core.errors import ServiceError, bind_service_error
 from core.permissions import can, ensure, requires
+from core.redirects import safe_next
 from core import dates
 from goals import rollup as ru
 from goals import service
@@ -182,7 +183,7 @@ def _decide(rid: int, action, done: str):
     else:
         db.session.commit()
         flash(done, "success")
-    return redirect(request.form.get("next") or url_for("goals.goal_detail", key=rv.goal.key))
+    return redirect(safe_next(request.form.get("next"), url_for("goals.goal_detail", key=rv.goal.key)))
 
 
 @bp.route("/reports/<int:rid>/approve", methods=["POST"])

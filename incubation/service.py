@@ -195,10 +195,6 @@ def graduate_tenancy(tenancy: Tenancy, actor, *, on: date, note: str = "") -> Te
     return end_tenancy(tenancy, actor, outcome="毕业", left_on=on, note=note)
 
 
-def move_out_tenancy(tenancy: Tenancy, actor, *, on: date, note: str = "") -> Tenancy:
-    return end_tenancy(tenancy, actor, outcome="迁出", left_on=on, note=note)
-
-
 def check_tenancy_period(carrier: Carrier, entered_on: date | None, left_on: date | None,
                   outcome: str | None, *, require_outcome: bool = False) -> None:
     if carrier is None:

@@ -12,6 +12,7 @@ from core import timeline
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import get_in_scope_or_404, requires
+from core.redirects import safe_next
 from core.tabular import write_xlsx
 from registry import queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
@@ -237,9 +238,7 @@ def pool_enter(pool_id):
     form = EnterPoolForm()
     form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
     pool = get_in_scope_or_404(Pool, form.pool_id.data if form.pool_id.data else pool_id, "registry.edit")
-    back = request.form.get("next") or url_for("registry.pool_detail", pool_id=pool.id)
-    if not back.startswith("/"):
-        back = url_for("registry.pool_detail", pool_id=pool.id)
+    back = safe_next(request.form.get("next"), url_for("registry.pool_detail", pool_id=pool.id))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:

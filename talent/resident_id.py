@@ -153,16 +153,6 @@ def mask(number) -> str:
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
-def birth_date_of(number) -> date:
-    """Birth date of a valid number (validated first; raises ResidentIDError)."""
-    return _parse_birth(validate(number)[6:14])
-
-
-def sex_of(number) -> str:
-    """'M' if position 17 is odd, else 'F' (validated first)."""
-    return "M" if int(validate(number)[16]) % 2 else "F"
-
-
 def generate(region: str = "330212", birth: date = date(1990, 1, 1), seq: int = 1) -> str:
     """Build a valid number from a 6-digit address code, birth date and
     sequence 0–999 (odd = male)."""
