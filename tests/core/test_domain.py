@@ -29,5 +29,5 @@ def test_yz_domains_wires_only_the_named_domains(tmp_path, monkeypatch):
     assert not {"incubation", "talent", "finance", "goals", "goals_api"} & set(app.blueprints)
     assert domain.quality_checks(app) == list(registry_jobs.CHECKS)
     client = app.test_client()
-    assert client.get("/registry/firms").status_code == 302          # there, behind the login
+    assert client.get("/registry/").status_code == 302               # there, behind the login
     assert client.get("/goals/").status_code == 404                   # not wired
