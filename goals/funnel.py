@@ -129,96 +129,79 @@ def _first_pool_entry(flt: Filters, as_of: date):
     return _firm_filters(stmt, flt).group_by(PoolMembership.firm_id)
 
 
-def cohort_starts(flt: Filters, as_of: date) -> dict[int, date]:
-    """firm id → the date that puts it in a cohort (first incubation or first pool entry) up to as_of."""
-    stmt = _first_pool_entry(flt, as_of) if flt.basis == "pool" else _first_incubation(flt, as_of)
-    return {fid: start for fid, start in db.session.execute(stmt)}
-
-
 # --------------------------------------------------------------------------- stage dates
 
-def _min_dates(stmt) -> dict[int, date]:
-    return {fid: on for fid, on in db.session.execute(stmt) if on is not None}
+def _stage_queries(cohort_ids, as_of: date, basis: str) -> dict:
+    """One grouped query per stage: firm id → the stage's first date on or before as_of, for the firms of
+    `cohort_ids` (a subquery of firm ids). With basis "incubation" the cohort's own start is its 在孵 date."""
+    queries = {
+        "graduated": select(Tenancy.firm_id, func.min(Tenancy.left_on))
+        .where(Tenancy.firm_id.in_(cohort_ids), Tenancy.archived_at.is_(None), Tenancy.outcome == "毕业",
+               Tenancy.left_on <= as_of).group_by(Tenancy.firm_id),
+        "high_growth": _pool_entries(HIGH_GROWTH_POOLS, cohort_ids, as_of),
+        "champion": _pool_entries(CHAMPION_POOLS, cohort_ids, as_of),
+        "pre_ipo": select(IpoCandidate.firm_id, func.min(IpoCandidate.entered_on))
+        .where(IpoCandidate.firm_id.in_(cohort_ids), IpoCandidate.archived_at.is_(None),
+               IpoCandidate.entered_on <= as_of).group_by(IpoCandidate.firm_id),
+        "listed": select(IpoCandidate.firm_id, func.min(IpoStage.on))
+        .join(IpoStage, IpoStage.candidate_id == IpoCandidate.id)
+        .where(IpoCandidate.firm_id.in_(cohort_ids), IpoCandidate.archived_at.is_(None),
+               IpoStage.archived_at.is_(None), IpoStage.stage == LISTED, IpoStage.on <= as_of)
+        .group_by(IpoCandidate.firm_id),
+    }
+    if basis != "incubation":
+        queries["incubated"] = (select(Tenancy.firm_id, func.min(Tenancy.entered_on))
+                                .join(Carrier, Carrier.id == Tenancy.carrier_id)
+                                .where(Tenancy.firm_id.in_(cohort_ids), Tenancy.archived_at.is_(None),
+                                       Carrier.archived_at.is_(None), Tenancy.entered_on <= as_of)
+                                .group_by(Tenancy.firm_id))
+    return queries
 
 
-def _chunks(ids: list[int], size: int = 900):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+def _pool_entries(keys, cohort_ids, as_of: date):
+    return (select(PoolMembership.firm_id, func.min(PoolMembership.entered_on))
+            .join(Pool, Pool.id == PoolMembership.pool_id)
+            .where(Pool.key.in_(keys), PoolMembership.firm_id.in_(cohort_ids), PoolMembership.entered_on <= as_of)
+            .group_by(PoolMembership.firm_id))
 
 
-def _per_chunk(ids: list[int], build) -> dict[int, date]:
-    out: dict[int, date] = {}
-    for chunk in _chunks(ids):
-        out.update(_min_dates(build(chunk)))
-    return out
+def _leave_queries(cohort_ids, as_of: date) -> dict:
+    """One query per reason for leaving: the firms of `cohort_ids` that left that way by as_of."""
+    tenancy_out = lambda outcome: (select(Tenancy.firm_id).distinct().where(  # noqa: E731
+        Tenancy.firm_id.in_(cohort_ids), Tenancy.archived_at.is_(None), Tenancy.outcome == outcome,
+        Tenancy.left_on <= as_of))
+    return {
+        "moved_out": tenancy_out("迁出"), "closed": tenancy_out("注销"),
+        "pool_exit": select(PoolMembership.firm_id).distinct().join(Pool).where(
+            PoolMembership.firm_id.in_(cohort_ids), Pool.key.in_(HIGH_GROWTH_POOLS + CHAMPION_POOLS),
+            PoolMembership.exited_on <= as_of),
+        "ipo_exit": select(IpoCandidate.firm_id).distinct().join(IpoStage).where(
+            IpoCandidate.firm_id.in_(cohort_ids), IpoStage.stage == EXITED, IpoStage.archived_at.is_(None),
+            IpoStage.on <= as_of),
+        "merged": select(Firm.id).where(Firm.id.in_(cohort_ids), Firm.merged_into_id.is_not(None)),
+    }
 
 
-def _pool_entries(keys, as_of: date):
-    def build(chunk):
-        return (select(PoolMembership.firm_id, func.min(PoolMembership.entered_on))
-                .join(Pool, Pool.id == PoolMembership.pool_id)
-                .where(Pool.key.in_(keys), PoolMembership.firm_id.in_(chunk), PoolMembership.entered_on <= as_of)
-                .group_by(PoolMembership.firm_id))
-    return build
-
-
-def stage_dates(firm_ids: list[int], starts: dict[int, date], as_of: date,
-                basis: str = "incubation") -> dict[str, dict[int, date]]:
-    """For each stage, firm id → the date it reached the stage (on or before as_of).
-
-    With basis "incubation" the cohort's own start is its 在孵 date (the filters' carriers)."""
-    graduated = lambda chunk: (select(Tenancy.firm_id, func.min(Tenancy.left_on))  # noqa: E731
-                               .where(Tenancy.firm_id.in_(chunk), Tenancy.archived_at.is_(None),
-                                      Tenancy.outcome == "毕业", Tenancy.left_on <= as_of)
-                               .group_by(Tenancy.firm_id))
-    pre_ipo = lambda chunk: (select(IpoCandidate.firm_id, func.min(IpoCandidate.entered_on))  # noqa: E731
-                             .where(IpoCandidate.firm_id.in_(chunk), IpoCandidate.archived_at.is_(None),
-                                    IpoCandidate.entered_on <= as_of).group_by(IpoCandidate.firm_id))
-    listed = lambda chunk: (select(IpoCandidate.firm_id, func.min(IpoStage.on))  # noqa: E731
-                            .join(IpoStage, IpoStage.candidate_id == IpoCandidate.id)
-                            .where(IpoCandidate.firm_id.in_(chunk), IpoCandidate.archived_at.is_(None),
-                                   IpoStage.archived_at.is_(None), IpoStage.stage == LISTED, IpoStage.on <= as_of)
-                            .group_by(IpoCandidate.firm_id))
-    incubated = starts if basis == "incubation" else _incubation_starts(firm_ids, as_of)
-    return {"incubated": incubated, "graduated": _per_chunk(firm_ids, graduated),
-            "high_growth": _per_chunk(firm_ids, _pool_entries(HIGH_GROWTH_POOLS, as_of)),
-            "champion": _per_chunk(firm_ids, _pool_entries(CHAMPION_POOLS, as_of)),
-            "pre_ipo": _per_chunk(firm_ids, pre_ipo), "listed": _per_chunk(firm_ids, listed)}
-
-
-def _incubation_starts(firm_ids, as_of) -> dict[int, date]:
-    def build(chunk):
-        return (select(Tenancy.firm_id, func.min(Tenancy.entered_on))
-                .join(Carrier, Carrier.id == Tenancy.carrier_id)
-                .where(Tenancy.firm_id.in_(chunk), Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None),
-                       Tenancy.entered_on <= as_of).group_by(Tenancy.firm_id))
-    return _per_chunk(firm_ids, build)
-
-
-# --------------------------------------------------------------------------- where firms left
-
-def leave_reasons(firm_ids: list[int], as_of: date) -> dict[int, set[str]]:
-    """firm id → the reasons it left something by as_of (moved out, closed, exited a pool …)."""
-    out: dict[int, set[str]] = {}
-
-    def add(rows, reason):
-        for (fid,) in rows:
-            out.setdefault(fid, set()).add(reason)
-
-    for chunk in _chunks(firm_ids):
-        for outcome, reason in (("迁出", "moved_out"), ("注销", "closed")):
-            add(db.session.execute(select(Tenancy.firm_id).distinct().where(
-                Tenancy.firm_id.in_(chunk), Tenancy.archived_at.is_(None), Tenancy.outcome == outcome,
-                Tenancy.left_on <= as_of)), reason)
-        add(db.session.execute(select(PoolMembership.firm_id).distinct().join(Pool).where(
-            PoolMembership.firm_id.in_(chunk), Pool.key.in_(HIGH_GROWTH_POOLS + CHAMPION_POOLS),
-            PoolMembership.exited_on <= as_of)), "pool_exit")
-        add(db.session.execute(select(IpoCandidate.firm_id).distinct().join(IpoStage).where(
-            IpoCandidate.firm_id.in_(chunk), IpoStage.stage == EXITED, IpoStage.archived_at.is_(None),
-            IpoStage.on <= as_of)), "ipo_exit")
-        add(db.session.execute(select(Firm.id).where(Firm.id.in_(chunk), Firm.merged_into_id.is_not(None))),
-            "merged")
-    return out
+def frame(as_of: date, flt: Filters = Filters()) -> pd.DataFrame:
+    """Every firm in any cohort up to as_of: its cohort year, each stage's date (NaT when not reached)
+    and one boolean column per reason for leaving. A fixed number of grouped queries, whatever the
+    number of firms or cohorts (SQL does the grouping; pandas the medians and pivots)."""
+    starts_stmt = _first_pool_entry(flt, as_of) if flt.basis == "pool" else _first_incubation(flt, as_of)
+    starts = dict(db.session.execute(starts_stmt).all())
+    data = pd.DataFrame({"start": pd.to_datetime(pd.Series(starts, dtype="object"))})
+    data.index.name = "firm_id"
+    data["cohort"] = data["start"].dt.year.astype("Int64")
+    # a cheap superset of the cohort firms (SQLite would re-run the grouped start query in each IN);
+    # the reindex below keeps exactly the cohort's firms
+    cohort_ids = select(PoolMembership.firm_id if flt.basis == "pool" else Tenancy.firm_id)
+    stage_sql = _stage_queries(cohort_ids, as_of, flt.basis)
+    for key in STAGES:
+        found = data["start"] if key == "incubated" and flt.basis == "incubation" else \
+            pd.to_datetime(pd.Series(dict(db.session.execute(stage_sql[key]).all()), dtype="object"))
+        data[key] = found.reindex(data.index)
+    for reason, stmt in _leave_queries(cohort_ids, as_of).items():
+        data[reason] = data.index.isin(list(db.session.scalars(stmt)))
+    return data
 
 
 # reasons that end a firm's path at each furthest stage
@@ -227,32 +210,28 @@ _LEAVES_AT = {"incubated": ("closed", "moved_out", "merged"), "graduated": ("clo
               "pre_ipo": ("ipo_exit", "merged"), "listed": ("merged",)}
 
 
-def _left_table(firm_ids, dates, reasons) -> list[dict]:
+def _left_table(cohort: pd.DataFrame) -> list[dict]:
     rows: dict[tuple[str, str], list[int]] = {}
-    for fid in firm_ids:
-        furthest = next((s for s in reversed(STAGES) if fid in dates[s]), None)
+    for fid, rec in cohort.iterrows():
+        furthest = next((s for s in reversed(STAGES) if pd.notna(rec[s])), None)
         if furthest is None:
             continue
-        for reason in _LEAVES_AT[furthest]:
-            if reason in reasons.get(fid, ()):
-                rows.setdefault((furthest, reason), []).append(fid)
-                break
+        reason = next((r for r in _LEAVES_AT[furthest] if rec[r]), None)
+        if reason:
+            rows.setdefault((furthest, reason), []).append(int(fid))
     return [{"stage": s, "reason": r, "firm_ids": sorted(ids)}
             for (s, r), ids in sorted(rows.items(), key=lambda kv: (STAGES.index(kv[0][0]), kv[0][1]))]
 
 
 # --------------------------------------------------------------------------- the funnel
 
-def _stages(firm_ids: list[int], dates: dict[str, dict[int, date]]) -> list[Stage]:
-    frame = pd.DataFrame(index=pd.Index(firm_ids, name="firm_id"),
-                         data={s: pd.to_datetime(pd.Series(dates[s], dtype="object")) for s in STAGES})
+def _stages(cohort: pd.DataFrame) -> list[Stage]:
     out = []
     for i, key in enumerate(STAGES):
-        reached = frame.index[frame[key].notna()]
-        stage = Stage(key, sorted(int(x) for x in reached))
+        stage = Stage(key, sorted(int(x) for x in cohort.index[cohort[key].notna()]))
         if i:
             prev = STAGES[i - 1]
-            before = frame[frame[prev].notna()]
+            before = cohort[cohort[prev].notna()]
             both = before[before[key].notna()]
             stage.conversion = round(len(both) / len(before), 4) if len(before) else None
             gaps = (both[key] - both[prev]).dt.days
@@ -262,36 +241,37 @@ def _stages(firm_ids: list[int], dates: dict[str, dict[int, date]]) -> list[Stag
     return out
 
 
-def funnel(cohort: int, as_of: date, flt: Filters = Filters()) -> Funnel:
-    """The funnel of one cohort year as of `as_of` (see the module docstring for every rule)."""
-    starts = {fid: d for fid, d in cohort_starts(flt, as_of).items() if d.year == cohort}
-    firm_ids = sorted(starts)
-    result = Funnel(cohort, as_of, flt, firm_ids)
-    dates = stage_dates(firm_ids, starts, as_of, flt.basis)
-    result.stages = _stages(firm_ids, dates)
-    result.left = _left_table(firm_ids, dates, leave_reasons(firm_ids, as_of))
+def funnel(cohort: int, as_of: date, flt: Filters = Filters(), data: pd.DataFrame | None = None) -> Funnel:
+    """The funnel of one cohort year as of `as_of` (see the module docstring for every rule).
+    `data`: the frame(as_of, flt) already read (the overview reads it once for every cohort)."""
+    data = frame(as_of, flt) if data is None else data
+    members = data[data["cohort"] == cohort]
+    result = Funnel(cohort, as_of, flt, sorted(int(x) for x in members.index))
+    result.stages = _stages(members)
+    result.left = _left_table(members)
     return result
 
 
-def cohort_years(as_of: date, flt: Filters = Filters()) -> list[int]:
-    """The cohort years that have firms up to as_of (from 2017, the plan's start, or earlier data)."""
-    years = {d.year for d in cohort_starts(flt, as_of).values()}
-    return sorted(years)
+def cohort_years(as_of: date, flt: Filters = Filters(), data: pd.DataFrame | None = None) -> list[int]:
+    """The cohort years that have firms up to as_of."""
+    data = frame(as_of, flt) if data is None else data
+    return sorted(int(y) for y in data["cohort"].dropna().unique())
 
 
-def overview(as_of: date, flt: Filters = Filters()) -> pd.DataFrame:
+def overview(as_of: date, flt: Filters = Filters(), data: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per cohort year: cohort size and how many reached each stage by as_of."""
-    rows = []
-    for year in cohort_years(as_of, flt):
-        f = funnel(year, as_of, flt)
-        rows.append({"cohort": year, "size": f.size, **{s.key: s.reached for s in f.stages}})
-    return pd.DataFrame(rows, columns=["cohort", "size", *STAGES])
+    data = frame(as_of, flt) if data is None else data
+    table = data.groupby("cohort")[list(STAGES)].count()
+    table.insert(0, "size", data.groupby("cohort").size())
+    table = table.reset_index().astype(int)
+    return table[["cohort", "size", *STAGES]]
 
 
 def firms_of(ids: list[int]) -> list[Firm]:
     if not ids:
         return []
     found: list[Firm] = []
-    for chunk in _chunks(sorted(ids)):
-        found.extend(db.session.scalars(select(Firm).where(Firm.id.in_(chunk))))
+    ids = sorted(ids)
+    for i in range(0, len(ids), 900):      # bound the IN list (SQLite's variable limit)
+        found.extend(db.session.scalars(select(Firm).where(Firm.id.in_(ids[i:i + 900]))))
     return sorted(found, key=lambda f: f.name)

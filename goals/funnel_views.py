@@ -55,10 +55,11 @@ def _choices() -> dict:
 @requires("goals.view")
 def funnel_page():
     as_of, flt = as_of_arg(), filters_arg()
-    years = fn.cohort_years(as_of, flt)
+    data = fn.frame(as_of, flt)
+    years = fn.cohort_years(as_of, flt, data)
     cohort = _cohort_arg(years, as_of)
-    result = fn.funnel(cohort, as_of, flt)
-    return render_template("goals/funnel.html", result=result, years=years, overview=fn.overview(as_of, flt),
+    result = fn.funnel(cohort, as_of, flt, data)
+    return render_template("goals/funnel.html", result=result, years=years, overview=fn.overview(as_of, flt, data),
                            as_of=as_of, flt=flt, cohort=cohort, choices=_choices(), labels=fn.STAGE_LABELS,
                            leave_labels=fn.LEAVE_LABELS, stages=fn.STAGES, lang=lang())
 
@@ -106,9 +107,9 @@ def _firms_xlsx(firms, cohort: int, as_of: date):
 @requires("goals.export")
 def funnel_export():
     as_of, flt = as_of_arg(), filters_arg()
-    rows = []
-    for year in fn.cohort_years(as_of, flt):
-        result = fn.funnel(year, as_of, flt)
+    rows, data = [], fn.frame(as_of, flt)
+    for year in fn.cohort_years(as_of, flt, data):
+        result = fn.funnel(year, as_of, flt, data)
         for s in result.stages:
             rows.append([year, result.size, s.label, s.reached, s.conversion, s.median_days])
     headers = [_("队列（首次入孵年份）") if flt.basis == "incubation" else _("队列（首次入库年份）"), _("队列企业数"),
