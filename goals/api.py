@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 
 from core.scheduler import today_local
+from core import dataversion
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import funnel as fn
@@ -70,7 +71,9 @@ def _lang(args) -> str:
 @blp.response(200, GoalSchema(many=True))
 def goal_list(args):
     """Every goal as of a date: actual, progress, expected-by-now, status, projection."""
-    return service.rollup(args.get("as_of") or today_local(), unit_code=args.get("unit"), lang=_lang(args))
+    as_of, unit, lang = args.get("as_of") or today_local(), args.get("unit"), _lang(args)
+    # the whole body once per data version (core.dataversion): any committed write anywhere recomputes it
+    return dataversion.cached(("goals_api", as_of, unit, lang), lambda: service.rollup(as_of, unit_code=unit, lang=lang))
 
 
 @blp.route("/goals/<string:key>/records")
