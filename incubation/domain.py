@@ -4,10 +4,10 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from incubation import api, jobs, metrics, spreadsheets
+from incubation import api, jobs, metrics, rd_views, spreadsheets  # noqa: F401 - rd_views adds its routes to views.bp
 from incubation.models import Alliance, AllianceMember, Carrier, MakerCount, RDInstitution, Tenancy
-from incubation.rd_views import bp   # the incubation blueprint, with the R&D and alliance pages added
 from incubation.timeline import tenancy_items
+from incubation.views import bp
 
 ENTITIES = (
     Entity(type="incubation.carrier", model=Carrier, label_zh="孵化载体", label_en="Carrier",

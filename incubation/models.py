@@ -16,6 +16,9 @@ from registry.models import Firm
 OWNERS = frozenset({"kjj"})
 
 CARRIER_TYPES = ("众创空间", "孵化器", "加速器", "双创基地/产业园", "高端科创平台")
+CARRIER_TYPES_EN = {"众创空间": "Maker space", "孵化器": "Incubator", "加速器": "Accelerator",
+                    "双创基地/产业园": "Innovation base / industrial park",
+                    "高端科创平台": "High-end S&T platform"}
 MAKER_SPACE = "众创空间"
 LEVELS = ("国家级", "省级", "市级", "区级")
 OUTCOMES = ("毕业", "迁出", "注销")
