@@ -1,7 +1,7 @@
 """The import engine used by every domain: validate every row, then write all or nothing.
 
-A domain declares an `ImportKind` (columns, parameters, `parse`, `apply`) and registers it; this
-module does the rest — reading the file once (core.tabular: title rows skipped, headers mapped) into
+A domain declares `ImportKind`s (columns, parameters, `parse`, `apply`) in `Domain.import_kinds`;
+this module does the rest — reading the file once (core.tabular: title rows skipped, headers mapped) into
 an `Upload`, error collection with file line numbers, in-file duplicates, dry run, all-or-nothing or
 --skip-invalid, and the batch record (core.import_batches, which also undoes a batch). `parse`
 reads a row with the row-reading kit (core.tabular.cells). Services are called with `batch_id` so
@@ -119,7 +119,7 @@ def kinds() -> dict[str, ImportKind]:
 
 
 def kind_domain(view_args: dict) -> str | None:
-    """Permission placeholder resolver: `{domain}` from the `kind` URL argument."""
+    """The domain owning the `kind` URL argument's import kind (for a `{domain}` permission)."""
     kind = _KINDS.get(view_args.get("kind", ""))
     return kind.domain if kind else None
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
-from core.imports import ImportKind, register_kind
+from core.imports import ImportKind
 from core.tabular import Column
 from core.tabular.cells import Row
 from finance import service
@@ -218,11 +218,12 @@ def financing_table(events) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
-def register() -> None:
-    register_kind(ImportKind(
+KINDS = (
+    ImportKind(
         name="ipo-candidates", domain="finance", label_zh="拟上市企业资源库", label_en="Pre-IPO candidates",
-        columns=CANDIDATE_COLUMNS, parse=parse_candidate, apply=apply_candidate, key=lambda r: r.uscc))
-    register_kind(ImportKind(
+        columns=CANDIDATE_COLUMNS, parse=parse_candidate, apply=apply_candidate, key=lambda r: r.uscc),
+    ImportKind(
         name="financing-events", domain="finance", label_zh="直接融资事件", label_en="Financing events",
         columns=FINANCING_COLUMNS, parse=parse_financing, apply=apply_financing,
-        key=lambda r: f"{r.uscc} {r.kind} {r.amount} {r.on.isoformat()}"))
+        key=lambda r: f"{r.uscc} {r.kind} {r.amount} {r.on.isoformat()}"),
+)

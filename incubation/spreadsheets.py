@@ -9,9 +9,9 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.scheduler import today_local
+from core import dates
 from core.errors import ServiceError
-from core.imports import ImportKind, register_kind
+from core.imports import ImportKind
 from core.tabular import Column
 from core.tabular.cells import Row
 from incubation import service
@@ -165,7 +165,7 @@ def parse_maker(values: dict, ctx) -> MakerRow:
     row = Row(values)
     carrier = _carrier(row)
     year = row.number("year", integer=True, required=True)
-    if year is not None and not 2000 <= year <= today_local().year + 1:
+    if year is not None and not 2000 <= year <= dates.today().year + 1:
         row.problem("year", _("年份无效"))
     makers = row.number("makers", integer=True, required=True)
     row.check()
@@ -237,8 +237,3 @@ KINDS = (
                columns=INSTITUTION_COLUMNS, parse=parse_institution, apply=apply_institution,
                key=lambda p: (p.uscc, p.level, p.name)),
 )
-
-
-def register() -> None:
-    for kind in KINDS:
-        register_kind(kind)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
-from core.imports import ImportKind, Param, register_kind
+from core.imports import ImportKind, Param
 from core.tabular import Column, cells
 from core.tabular.cells import Row
 from registry import reference, service
@@ -246,8 +246,3 @@ KINDS = (
                columns=FACT_COLUMNS, parse=parse_fact, apply=apply_fact, key=lambda row: row.uscc,
                params=(Param("year", "年度", "Year", max_length=4),)),
 )
-
-
-def register() -> None:
-    for kind in KINDS:
-        register_kind(kind)

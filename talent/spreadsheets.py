@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
-from core.imports import ImportKind, register_kind
+from core.imports import ImportKind
 from core.tabular import Column, write_xlsx
 from core.tabular.cells import Row
 from registry.cells import credit_code, known_firm, uscc_column
@@ -189,11 +189,12 @@ def team_key(row: TeamRow) -> RowKey:
     return RowKey((row.name, row.uscc), f"{row.name} / {row.uscc}")
 
 
-def register() -> None:
-    register_kind(ImportKind(name="talents", domain="talent", label_zh="人才名单", label_en="Talents",
-                             columns=TALENT_COLUMNS, parse=parse_talent, apply=apply_talent, key=talent_key))
-    register_kind(ImportKind(name="teams", domain="talent", label_zh="领军人才团队", label_en="Leading-talent teams",
-                             columns=TEAM_COLUMNS, parse=parse_team, apply=apply_team, key=team_key))
+KINDS = (
+    ImportKind(name="talents", domain="talent", label_zh="人才名单", label_en="Talents",
+               columns=TALENT_COLUMNS, parse=parse_talent, apply=apply_talent, key=talent_key),
+    ImportKind(name="teams", domain="talent", label_zh="领军人才团队", label_en="Leading-talent teams",
+               columns=TEAM_COLUMNS, parse=parse_team, apply=apply_team, key=team_key),
+)
 
 
 # --------------------------------------------------------------------------- export

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import dates
 from core.errors import ServiceError
 
 EARLIEST = date(1949, 1, 1)
@@ -68,12 +69,11 @@ _today_memo: list = [0.0, None]     # [valid until (monotonic seconds), date]
 
 
 def _today() -> date:
-    """The one "today" (core.scheduler, Asia/Shanghai), looked up at most once a second: an import
+    """The one "today" (core.dates, Asia/Shanghai), looked up at most once a second: an import
     asks for it on every date cell."""
     now = time.monotonic()
     if now >= _today_memo[0]:
-        from core.scheduler import today_local
-        _today_memo[:] = [now + 1.0, today_local()]
+        _today_memo[:] = [now + 1.0, dates.today()]
     return _today_memo[1]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from core import imports
 from core.errors import ServiceError
-from core.scheduler import today_local
+from core.dates import today as today_local
 from core.tabular.cells import CellError, Row, RowInvalid, parse_amount, parse_date, parse_number
 
 SERIAL, SERIAL_DAY = "43160", date(2018, 3, 1)
