@@ -1,1 +1,2 @@
-"""The kernel: app factory, database, auth and roles, audit, tabular import/export, scheduler, API base."""
+"""The kernel: app factory, database, auth and roles, audit, the pages' one save path (saving.py), tabular
+import/export, scheduler, API base."""
