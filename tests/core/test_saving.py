@@ -374,3 +374,15 @@ def _invalid_fields(html: str) -> set:
 def _audit(action: str) -> list:
     from core.audit.models import AuditEntry
     return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def test_the_changed_meanwhile_list_in_english(app, world, clients):
+    mine, other = clients
+    mine.get("/lang/en")
+    url = f"/incubation/carriers/{world['carrier_id']}/edit"
+    loaded = edit_form(mine.get(url).get_data(as_text=True))
+    assert other.post(url, data={**loaded, "address": "他人改的地址"}).status_code == 302
+    html = mine.post(url, data=loaded).get_data(as_text=True)
+    assert "Changes made by others" in html and STALE not in html
+    table = _changes_table(html)
+    assert "他人改的地址" in table and ">address<" not in table     # the field by its label, not its key
