@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from flask import flash, g
 from flask_babel import gettext as _
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import db
@@ -31,8 +31,9 @@ from core.records import check_version
 
 log = logging.getLogger(__name__)
 
-# PostgreSQL: serialization_failure, deadlock_detected; SQLite: the busy timeout ran out
-_CONFLICT_STATES = frozenset({"40001", "40P01"})
+# PostgreSQL: unique_violation, serialization_failure, deadlock_detected (SQLite: by its messages below)
+_CONFLICT_STATES = frozenset({"23505", "40001", "40P01"})
+_SQLITE_CONFLICTS = ("UNIQUE constraint failed", "database is locked")
 _UNCHECKED = object()   # no version to compare (a new record, or a form without one)
 
 
@@ -86,7 +87,7 @@ def _commit(action, record, version) -> Saved:
     except ServiceError:
         db.session.rollback()
         raise
-    except (StaleDataError, IntegrityError, DBAPIError) as exc:
+    except (StaleDataError, DBAPIError) as exc:
         db.session.rollback()
         if not _is_conflict(exc):
             raise
@@ -97,11 +98,13 @@ def _commit(action, record, version) -> Saved:
 
 
 def _is_conflict(exc) -> bool:
-    if isinstance(exc, (StaleDataError, IntegrityError)):
+    """Another write got there first. Any other database error (a NOT NULL or foreign key breach …)
+    is a bug and goes on to the error page and the log."""
+    if isinstance(exc, StaleDataError):
         return True
     orig = getattr(exc, "orig", None)
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    return state in _CONFLICT_STATES or "database is locked" in str(orig)
+    return state in _CONFLICT_STATES or any(text in str(orig) for text in _SQLITE_CONFLICTS)
 
 
 def _form_version(form):

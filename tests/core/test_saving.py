@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -86,6 +86,13 @@ def test_a_concurrent_insert_hitting_a_unique_index_is_a_message(form, admin):
                                                       unit_id=admin.unit_id)) or db.session.flush())
     assert any(CONFLICT in e for e in form.form_errors)
     assert _users() == before
+
+
+def test_a_not_null_breach_is_a_bug_not_a_conflict(form):
+    with pytest.raises(IntegrityError):
+        save(form, lambda: db.session.add(User(username=None, password_hash="x", role="viewer", unit_id=1))
+             or db.session.flush())
+    assert not db.session.new
 
 
 def test_other_database_errors_are_not_hidden(form):
