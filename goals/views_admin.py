@@ -8,7 +8,7 @@ from core import scheduler
 from core.db import db
 from core.permissions import requires
 from core.saving import act, save
-from core.scheduler import today_local
+from core import dates
 from goals import jobs, service
 from goals.forms import EmptyForm, TargetForm, ThresholdForm
 from goals.models import GoalTarget, StatusThreshold
@@ -92,4 +92,4 @@ def job_run(name):
 @requires("goals.admin")
 def quality_list():
     day, issues = jobs.latest_issues()
-    return render_template("goals/quality_list.html", day=day, issues=issues, today=today_local(), lang=lang())
+    return render_template("goals/quality_list.html", day=day, issues=issues, today=dates.today(), lang=lang())
