@@ -13,8 +13,8 @@ from wtforms import BooleanField, HiddenField
 
 from core import import_stash, imports
 from core.db import db
-from core.errors import ServiceError
 from core.permissions import requires
+from core.saving import act
 from core.views import bp
 
 PREVIEW_ROWS = 20
@@ -149,12 +149,6 @@ def import_undo(kind, batch_id):
         abort(404)
     if not CommitForm().validate_on_submit():
         abort(400)
-    try:
-        touched = imports.undo_batch(batch, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已撤销导入批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=touched), "success")
+    if saved := act(lambda: imports.undo_batch(batch, current_user)):
+        flash(_("已撤销导入批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=saved.result), "success")
     return redirect(url_for("core.import_batches", kind=kind))
