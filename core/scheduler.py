@@ -10,7 +10,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import DateTime, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,10 @@ class JobRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     status: Mapped[str] = mapped_column(String(16), default="running")
     summary: Mapped[str] = mapped_column(Text, default="")
+    run_date: Mapped[date | None] = mapped_column(Date, default=None)       # the `today` the period came from
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 _JOBS: dict[str, Job] = {}
