@@ -60,14 +60,32 @@ def users_token(name):
 
 
 @audit_cli.command("verify")
-def audit_verify():
-    """Walk the hash chain; report the first broken link (exit 1) or OK."""
-    count, broken, reason = audit.verify()
+@click.option("--anchor", "anchor_file", type=click.Path(dir_okay=False), default=None,
+              help="anchor file written by `audit anchor`: prove that no entry was cut off since")
+def audit_verify(anchor_file):
+    """Walk the hash chain, check the head (and the anchors); report the first break (exit 1) or OK."""
+    from core.audit.verify import REASONS, AnchorFileError, read_anchors
+    try:
+        anchors = read_anchors(anchor_file) if anchor_file else []
+    except AnchorFileError as exc:
+        _fail(str(exc))
+    count, broken, reason = audit.verify(anchors)
     if reason:
         where = f"seq {broken.seq} (id {broken.id}, {broken.action})" if broken else "head"
-        click.echo(f"BROKEN at {where}: {reason}; {count} entries verified before it")
+        click.echo(f"BROKEN at {where}: {reason} ({REASONS[reason]}); {count} entries verified before it")
         sys.exit(1)
-    click.echo(f"OK: {count} entries verified")
+    pinned = f"; {len(anchors)} anchors match" if anchor_file else ""
+    click.echo(f"OK: {count} entries verified{pinned}")
+
+
+@audit_cli.command("anchor")
+@click.option("--file", "anchor_file", type=click.Path(dir_okay=False), default=None,
+              help="append to this file (default: AUDIT_ANCHOR_FILE or instance/audit-anchors.jsonl)")
+def audit_anchor(anchor_file):
+    """Append the chain's count and last hash to a file outside the database."""
+    from core.audit.verify import write_anchor
+    anchor, path = write_anchor(anchor_file)
+    click.echo(f"anchored {anchor.seq} entries ({anchor.hash[:12]}…) to {path}")
 
 
 @click.command("seed-units")

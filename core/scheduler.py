@@ -140,5 +140,12 @@ def _statistics_job(_period: str, _today: date) -> str:
     return refresh_statistics()
 
 
-# The query planner's statistics, refreshed nightly (imports of 1,000+ rows refresh them at once).
-register_jobs([Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30})])
+def _audit_anchor_job(period: str, today: date) -> str:
+    from core.audit.verify import anchor_job
+    return anchor_job(period, today)
+
+
+# The query planner's statistics, refreshed nightly (imports of 1,000+ rows refresh them at once);
+# the audit chain's head anchored to a file outside the database every night.
+register_jobs([Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30}),
+               Job("core.audit_anchor", _audit_anchor_job, cron={"hour": 3, "minute": 45})])
