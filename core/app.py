@@ -61,10 +61,16 @@ def _extensions(app: Flask) -> None:
     errors.init_app(app)
 
 
-def _load_user(user_id: str):
+def _load_user(session_key: str):
+    """The session's user, if the session was issued for the user's current session version."""
     from core.auth.models import User
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    user_id, _, version = session_key.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _load_user_from_bearer(req):

@@ -44,16 +44,42 @@ def users_create(name, unit, role, password_stdin, display_name):
     click.echo(f"created user {name} ({role}, {unit})")
 
 
-@users_cli.command("token")
+@users_cli.command("set-password")
 @click.argument("name")
-def users_token(name):
-    """Print a new API bearer token for NAME (only its hash is stored)."""
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--must-change", is_flag=True, help="the user must choose a new password at next login")
+def users_set_password(name, password_stdin, must_change):
+    """Set NAME's password (ends the user's sessions and lifts login locks; audited)."""
+    from core.auth.accounts import set_password
+    user = _user_or_fail(name)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(user, password, actor=None, must_change=must_change)
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"password of {name} set" + (" (to be changed at next login)" if must_change else ""))
+
+
+def _user_or_fail(name):
     from sqlalchemy import select
 
     from core.auth.models import User
     user = db.session.scalars(select(User).where(User.username == name)).first()
     if user is None:
         _fail(f"unknown user: {name}")
+    return user
+
+
+@users_cli.command("token")
+@click.argument("name")
+def users_token(name):
+    """Print a new API bearer token for NAME (only its hash is stored)."""
+    user = _user_or_fail(name)
     token = auth.issue_token(user)
     db.session.commit()
     click.echo(token)

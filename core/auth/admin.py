@@ -1,5 +1,5 @@
-"""Admin pages: users (create, unlock, deactivate) and the scheduler's last runs."""
-from flask import flash, redirect, render_template, url_for
+"""Admin pages: users (create, unlock, deactivate, reset the password) and the scheduler's last runs."""
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from core.auth import service
+from core.auth import accounts, service
 from core.auth.models import ROLES, Unit, User
 from core.db import db
 from core.errors import ServiceError, bind_service_error
@@ -56,7 +56,7 @@ def user_list():
 def user_unlock(user_id):
     user = db.get_or_404(User, user_id)
     if ActionForm().validate_on_submit():
-        user.locked_until, user.failed_logins = None, 0
+        accounts.unlock_user(user, actor=current_user)
         db.session.commit()
         flash(_("已解除锁定：%(u)s", u=user.username), "success")
     return redirect(url_for("core.user_list"))
@@ -66,13 +66,31 @@ def user_unlock(user_id):
 @requires("admin.users")
 def user_toggle(user_id):
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash(_("不能停用自己的账号"), "warning")
-    elif ActionForm().validate_on_submit():
-        user.active = not user.active
-        db.session.commit()
-        flash(_("已启用：%(u)s", u=user.username) if user.active else _("已停用：%(u)s", u=user.username), "success")
+    if ActionForm().validate_on_submit():
+        try:
+            accounts.set_user_active(user, not user.active, actor=current_user)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(_("已启用：%(u)s", u=user.username) if user.active else _("已停用：%(u)s", u=user.username),
+                  "success")
     return redirect(url_for("core.user_list"))
+
+
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@requires("admin.users")
+def user_reset_password(user_id):
+    """A one-time password, shown once on this page (never in a redirect, a flash or a log)."""
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("core.user_list"))
+    password = accounts.reset_password(user, actor=current_user)
+    db.session.commit()
+    resp = make_response(render_template("core/user_password_reset.html", user=user, password=password))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/admin/jobs")

@@ -24,6 +24,7 @@ class Unit(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "core_users"
+    __entity__ = "core.user"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64), default="")
@@ -51,6 +52,10 @@ class User(UserMixin, db.Model):
     @property
     def label(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def audit_label(self) -> str:
+        return self.username
 
 
 class ApiToken(db.Model):
