@@ -96,5 +96,5 @@ def user_reset_password(user_id):
 @bp.route("/admin/jobs")
 @requires("admin.users")
 def job_runs():
-    from core.scheduler import last_runs
-    return render_template("core/job_runs.html", runs=last_runs())
+    from core.scheduler import STATUS_LABELS, failed_runs, last_runs
+    return render_template("core/job_runs.html", runs=last_runs(), failed=failed_runs(), labels=STATUS_LABELS)
