@@ -204,7 +204,7 @@ def init_app(app) -> None:
             raise click.BadParameter(f"not a date (YYYY-MM-DD): {on}", param_hint="--date") from None
         run = run_job(name, day, rerun=True)
         click.echo("already done for this period" if run is None
-                   else f"{run.status} (attempt {run.attempts}): {run.summary}")
+                   else f"{run.status}: {run.summary}" + (f" (attempt {run.attempts})" if run.attempts > 1 else ""))
         if run is not None and run.status == "failed":
             sys.exit(1)
 
