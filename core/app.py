@@ -8,7 +8,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core import config, errors
+from core import config, errors, security
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.permissions import can, register_placeholder
 
@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(overrides))
     _logging(app)
     _extensions(app)
+    security.init_app(app)
     _core_parts(app)
     for name in DOMAINS:
         _wire_domain(app, name)
