@@ -1,4 +1,4 @@
-"""Core commands: users, audit, seeding."""
+"""Core commands: users, audit, seeding, backup and restore."""
 import sys
 
 import click
@@ -114,6 +114,40 @@ def audit_anchor(anchor_file):
     click.echo(f"anchored {anchor.seq} entries ({anchor.hash[:12]}…) to {path}")
 
 
+@click.command("backup")
+@click.option("--dir", "directory", default="backups", show_default=True, type=click.Path(file_okay=False),
+              help="where the backup file is written")
+def backup_cmd(directory):
+    """Back up the database (SQLite or PostgreSQL) to a new file (mode 0600); prints its path."""
+    from core.backup import BackupError, backup_database
+    try:
+        path = backup_database(db.engine.url, directory)
+    except (BackupError, OSError) as exc:
+        _fail(f"backup failed: {exc}", 1)
+    click.echo(str(path))
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask: the current database content is replaced")
+def restore_cmd(backup_file, yes):
+    """Replace the database's content with BACKUP_FILE, then verify the audit chain."""
+    from core.backup import BackupError, restore_database
+    if not yes:
+        click.confirm(f"Replace the whole database with {backup_file}?", abort=True)
+    url = db.engine.url
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_database(url, backup_file)
+    except (BackupError, OSError) as exc:
+        _fail(f"restore failed: {exc}", 1)
+    count, _, reason = audit.verify()
+    if reason:
+        _fail(f"restored, but the audit chain is broken ({reason}) after {count} entries", 1)
+    click.echo(f"restored {backup_file}; audit chain OK ({count} entries)")
+
+
 @click.command("seed-units")
 def seed_units_cmd():
     """Load the plan's responsible units (idempotent)."""
@@ -148,5 +182,5 @@ def seed_demo_cmd():
 
 
 def init_app(app) -> None:
-    for cmd in (users_cli, audit_cli, seed_units_cmd, seed_cmd, seed_demo_cmd):
+    for cmd in (users_cli, audit_cli, seed_units_cmd, seed_cmd, seed_demo_cmd, backup_cmd, restore_cmd):
         app.cli.add_command(cmd)
