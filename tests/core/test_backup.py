@@ -13,7 +13,7 @@ from core.audit.models import AuditEntry
 from core.auth.models import User
 from core.backup import BackupError, backup_database, restore_database
 from core.db import db
-from tests.conftest import TEST_DB, make_app
+from tests.conftest import TEST_DB, _url, make_app
 
 
 def _fill(n=5):
@@ -129,7 +129,7 @@ def test_postgresql_round_trip(app, tmp_path, scheme):
     subprocess.run(["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
     subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], check=True)
     try:
-        target = make_app(tmp_path / "t", SQLALCHEMY_DATABASE_URI=fresh)
+        target = make_app(tmp_path / "t", SQLALCHEMY_DATABASE_URI=_url(fresh))
         with target.app_context():
             res = target.test_cli_runner().invoke(args=["restore", "--yes", str(path)])
             assert res.exit_code == 0 and "audit chain OK (5 entries)" in res.output, res.output
