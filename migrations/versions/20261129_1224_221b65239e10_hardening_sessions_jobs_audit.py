@@ -4,7 +4,7 @@ Audit entries written before this revision keep hash_version 1 (their hash does 
 entity_label); new entries are version 2.
 
 Revision ID: 221b65239e10
-Revises: 28a3d466474e
+Revises: 5d1a7e0c2b9f
 Create Date: 2026-11-29 12:24:47.594503
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '221b65239e10'
-down_revision = '28a3d466474e'
+down_revision = '5d1a7e0c2b9f'
 branch_labels = None
 depends_on = None
 

@@ -15,3 +15,11 @@ document.addEventListener("submit", function (ev) {
 document.addEventListener("change", function (ev) {
   if (ev.target.matches && ev.target.matches("select[data-autosubmit]") && ev.target.form) { ev.target.form.submit(); }
 });
+
+// Sections another part of the system renders for this page (e.g. a carrier's funnel): fetched as HTML.
+document.querySelectorAll("[data-fragment-src]").forEach(function (box) {
+  fetch(box.dataset.fragmentSrc, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+    .then(function (html) { box.innerHTML = html; box.dataset.loaded = "1"; })
+    .catch(function () { box.classList.add("d-none"); });
+});
