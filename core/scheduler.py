@@ -1,4 +1,4 @@
-"""Periodic jobs: declared by the domains (JOBS), run by one `flask --app wsgi scheduler` process.
+"""Periodic jobs: declared by the domains (`Domain.jobs`), run by one `flask --app wsgi scheduler` process.
 
 Each run is claimed by inserting (job, period) into core_job_runs, which is unique: a second
 scheduler process running the same job for the same period finds the claim and skips. A claim
@@ -10,7 +10,6 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -19,10 +18,10 @@ from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import dates
 from core.db import db, utcnow
 
 log = logging.getLogger(__name__)
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,13 @@ _JOBS: dict[str, Job] = {}
 
 
 def register_jobs(jobs) -> None:
+    """Add declared jobs (core.domain.install; core's own in init_app)."""
     for job in jobs:
         _JOBS[job.name] = job
 
 
 def jobs() -> dict[str, Job]:
     return dict(_JOBS)
-
-
-def today_local() -> date:
-    return datetime.now(TZ).date()
 
 
 STATUS_LABELS = {"running": _l("运行中"), "ok": _l("成功"), "failed": _l("失败")}
@@ -77,7 +73,7 @@ def run_job(name: str, today: date | None = None, *, rerun: bool = False) -> Job
     its attempts.
     """
     job = _JOBS[name]
-    today = today or today_local()
+    today = today or dates.today()
     period = job.period(today)
     run = _claim(name, period, today, rerun)
     if run is None:
@@ -178,6 +174,8 @@ def failed_runs(limit: int = 20) -> list[JobRun]:
 
 
 def init_app(app) -> None:
+    register_jobs(CORE_JOBS)
+
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="run every job once for today and exit")
     def scheduler_cmd(once):
@@ -212,7 +210,7 @@ def init_app(app) -> None:
 def _serve(app) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    sched = BlockingScheduler(timezone=TZ)
+    sched = BlockingScheduler(timezone=dates.TZ)
     for name, job in _JOBS.items():
         sched.add_job(_in_context(app, name), "cron", id=name, coalesce=True,
                       max_instances=1, misfire_grace_time=3600, **job.cron)
@@ -248,5 +246,5 @@ def _audit_anchor_job(period: str, today: date) -> str:
 
 # The query planner's statistics, refreshed nightly (imports of 1,000+ rows refresh them at once);
 # the audit chain's head anchored to a file outside the database every night.
-register_jobs([Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30}),
-               Job("core.audit_anchor", _audit_anchor_job, cron={"hour": 3, "minute": 45})])
+CORE_JOBS = (Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30}),
+             Job("core.audit_anchor", _audit_anchor_job, cron={"hour": 3, "minute": 45}))
