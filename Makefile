@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 4
+BACKUP_DIR ?= backups
 FLASK := $(BIN)/flask --app wsgi
 TRANSLATION_DIRS := translations $(wildcard */translations)
 
-.PHONY: run serve test install dev-install translations migrate seed bench loadtest lint scheduler backup clean
+.PHONY: run serve test install dev-install translations migrate seed bench loadtest lint scheduler backup restore clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -60,11 +61,14 @@ loadtest: dev-install
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python -m bench.loadtest
 
-backup:
-	@mkdir -p backups
-	@if [ -n "$$DATABASE_URL" ]; then pg_dump "$$DATABASE_URL" > backups/yinzhou-$$(date +%Y%m%d-%H%M%S).sql; \
-	else $(BIN)/python -c "import sqlite3,sys; s=sqlite3.connect('instance/yinzhou.db'); d=sqlite3.connect(sys.argv[1]); s.backup(d)" backups/yinzhou-$$(date +%Y%m%d-%H%M%S).db; fi
-	@ls -1t backups | head -1
+# make backup [BACKUP_DIR=backups]: a new file per run (mode 0600), never a partial one
+backup: $(VENV)/.installed
+	$(FLASK) backup --dir $(BACKUP_DIR)
+
+# make restore FILE=backups/yinzhou-….db (or .dump): replaces the database's content
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/yinzhou-YYYYMMDD-HHMMSS-xxxxxx.db|.dump" >&2; exit 2; }
+	$(FLASK) restore --yes "$(FILE)"
 
 clean:
 	rm -rf $(VENV) *.egg-info

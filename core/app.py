@@ -11,7 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core import config, errors
+from core import config, errors, security
 from core.domain import Domain, install
 from core.extensions import babel, csrf, db, login_manager, migrate
 from core.permissions import can
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None, *, domains: tuple[Domain, ...] = (
     app.config.from_mapping(config.load(overrides))
     _logging(app)
     _extensions(app)
+    security.init_app(app)
     _core_parts(app)
     for domain in _selected(domains):
         install(app, domain)
@@ -74,10 +75,16 @@ def _extensions(app: Flask) -> None:
     errors.init_app(app)
 
 
-def _load_user(user_id: str):
+def _load_user(session_key: str):
+    """The session's user, if the session was issued for the user's current session version."""
     from core.auth.models import User
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    user_id, _, version = session_key.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def _load_user_from_bearer(req):

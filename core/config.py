@@ -52,6 +52,12 @@ def load(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "LOCKOUT_ATTEMPTS": 5,
         "LOCKOUT_MINUTES": 15,
+        "LOCKOUT_ADDRESS_ATTEMPTS": 30,      # failures from one address, whatever the user names, before a pause
+        # the audit chain's anchors: a file outside the database (best on another disk or machine)
+        "AUDIT_ANCHOR_FILE": os.environ.get("AUDIT_ANCHOR_FILE", ""),
+        "JOB_LEASE_MINUTES": int(os.environ.get("JOB_LEASE_MINUTES", "120")),  # a run older than this is stale
+        "JOB_MAX_ATTEMPTS": 3,
+        "JOB_RETRY_MINUTES": 10,             # first retry after 10 minutes, then 20, 40 …
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

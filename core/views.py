@@ -90,5 +90,6 @@ def _toggle_archive(etype, rid, action, done_msg):
 @bp.route("/admin/audit")
 @requires("audit.verify")
 def audit_status():
+    from core.audit.verify import REASONS
     count, broken, reason = audit.verify()
-    return render_template("core/audit_status.html", count=count, broken=broken, reason=reason)
+    return render_template("core/audit_status.html", count=count, broken=broken, reason=reason, reasons=REASONS)

@@ -24,6 +24,9 @@ class AuditEntry(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    # which fields the hash covers: 1 = before entity_label was hashed (entries written before the column
+    # existed), 2 = every stored field but the surrogate id (see service._hash_of)
+    hash_version: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
 
 
 class AuditHead(db.Model):

@@ -1,5 +1,5 @@
-"""Admin pages: users (create, unlock, deactivate) and the scheduler's last runs."""
-from flask import flash, redirect, render_template, url_for
+"""Admin pages: users (create, unlock, deactivate, reset the password) and the scheduler's last runs."""
+from flask import flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from core.auth import service
+from core.auth import accounts, service
 from core.auth.models import ROLES, Unit, User
 from core.db import db
 from core.permissions import requires
@@ -50,7 +50,7 @@ def user_list():
 @requires("admin.users")
 def user_unlock(user_id):
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit() and act(lambda: service.unlock_user(user, current_user)):
+    if ActionForm().validate_on_submit() and act(lambda: accounts.unlock_user(user, actor=current_user)):
         flash(_("已解除锁定：%(u)s", u=user.username), "success")
     return redirect(url_for("core.user_list"))
 
@@ -59,13 +59,27 @@ def user_unlock(user_id):
 @requires("admin.users")
 def user_toggle(user_id):
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit() and act(lambda: service.set_active(user, current_user, not user.active)):
+    if ActionForm().validate_on_submit() and act(
+            lambda: accounts.set_user_active(user, not user.active, actor=current_user)):
         flash(_("已启用：%(u)s", u=user.username) if user.active else _("已停用：%(u)s", u=user.username), "success")
     return redirect(url_for("core.user_list"))
+
+
+@bp.route("/admin/users/<int:user_id>/reset-password", methods=["POST"])
+@requires("admin.users")
+def user_reset_password(user_id):
+    """A one-time password, shown once on this page (never in a redirect, a flash or a log)."""
+    user = db.get_or_404(User, user_id)
+    saved = ActionForm().validate_on_submit() and act(lambda: accounts.reset_password(user, actor=current_user))
+    if not saved:
+        return redirect(url_for("core.user_list"))
+    resp = make_response(render_template("core/user_password_reset.html", user=user, password=saved.result))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/admin/jobs")
 @requires("admin.users")
 def job_runs():
-    from core.scheduler import last_runs
-    return render_template("core/job_runs.html", runs=last_runs())
+    from core.scheduler import STATUS_LABELS, failed_runs, last_runs
+    return render_template("core/job_runs.html", runs=last_runs(), failed=failed_runs(), labels=STATUS_LABELS)

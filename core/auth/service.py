@@ -2,17 +2,20 @@
 import hashlib
 import secrets
 from datetime import timedelta, timezone
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
-from core.auth.models import ROLES, ApiToken, Unit, User
+from core.auth.models import ROLES, ApiToken, LoginThrottle, Unit, User
 from core.db import db, utcnow
 from core.errors import ServiceError
 
 MIN_PASSWORD = 8
+SENSITIVE = frozenset({"password_hash"})
 
 
 def hash_password(password: str) -> str:
@@ -41,23 +44,9 @@ def create_user(username: str, password: str, *, unit: str, role: str, display_n
     return user
 
 
-def unlock_user(user: User, actor) -> None:
-    """Lift a login lockout (audited as core_users.unlock)."""
-    user.locked_until, user.failed_logins = None, 0
-    audit.record(actor, "core_users.unlock", user)
-
-
-def set_active(user: User, actor, active: bool) -> None:
-    """Enable or disable an account (audited); an administrator cannot disable their own."""
-    if not active and user.id == getattr(actor, "id", None):
-        raise ServiceError(_("不能停用自己的账号"))
-    user.active = active
-    audit.record(actor, "core_users.enable" if active else "core_users.disable", user)
-
-
-def _check_strength(password: str) -> None:
+def _check_strength(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise ServiceError(_("密码至少 %(n)s 位", n=MIN_PASSWORD), field="password")
+        raise ServiceError(_("密码至少 %(n)s 位", n=MIN_PASSWORD), field=field)
 
 
 def _aware(dt):
@@ -65,46 +54,94 @@ def _aware(dt):
 
 
 def locked_until(user: User):
-    until = _aware(user.locked_until)
-    return until if until and until > utcnow() else None
+    """When the last lock on `user`'s name (from any address) ends, or None."""
+    stmt = select(LoginThrottle.locked_until).where(LoginThrottle.username == user.username,
+                                                    LoginThrottle.locked_until.is_not(None))
+    ends = [_aware(t) for t in db.session.scalars(stmt)]
+    live = [t for t in ends if t > utcnow()]
+    return max(live) if live else None
 
 
-def authenticate(username: str, password: str, *, attempts: int = 5, minutes: int = 15) -> User:
-    """Check a login. Counts failures in the database; after `attempts` locks for `minutes`.
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return hash_password(secrets.token_hex(16))
 
-    Raises ServiceError with a message that does not reveal whether the user exists.
+
+def authenticate(username: str, password: str, *, address: str = "", attempts: int = 5, minutes: int = 15,
+                 address_attempts: int = 30) -> User:
+    """Check a login from `address`.
+
+    Failures are counted per (name, address) — `attempts` lock that pair for `minutes`, so nobody
+    can lock a colleague out from elsewhere — and per address, whatever the names (`address_attempts`
+    pause the address). Unknown names are counted and checked against a dummy hash alike. Raises
+    ServiceError with a message that does not reveal whether the user exists.
     """
-    user = db.session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise ServiceError(_("用户名或密码错误"))
-    if locked_until(user):
+    keys = _throttle_keys(username, address)
+    locked = _locked_keys(keys)
+    if keys[0] in locked:
+        raise ServiceError(_("该地址登录失败次数过多，请 %(m)s 分钟后再试", m=minutes))
+    if keys[1] in locked:
         raise ServiceError(_("登录失败次数过多，账号已锁定，请 %(m)s 分钟后再试", m=minutes))
-    if not user.active or not check_password_hash(user.password_hash, password or ""):
-        _count_failure(user, attempts, minutes)
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
+    if user is None or not matches or not user.active:
+        _count_failure(keys[0], "", address_attempts, minutes)
+        _count_failure(keys[1], username, attempts, minutes)
         raise ServiceError(_("用户名或密码错误"))
-    user.failed_logins = 0
-    user.locked_until = None
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[1]))
     user.last_login_at = utcnow()
     return user
 
 
-def _count_failure(user: User, attempts: int, minutes: int) -> None:
-    """Atomic increment (holds across gunicorn workers); lock when the limit is reached."""
+def _throttle_keys(username: str, address: str) -> tuple[str, str]:
+    address = (address or "unknown")[:64]
+    return f"addr:{address}", f"user:{username[:64].lower()}|{address}"
+
+
+def _locked_keys(keys) -> set[str]:
+    stmt = select(LoginThrottle.key, LoginThrottle.locked_until).where(LoginThrottle.key.in_(keys))
+    now = utcnow()
+    return {key for key, until in db.session.execute(stmt) if until is not None and _aware(until) > now}
+
+
+def _count_failure(key: str, username: str, limit: int, minutes: int) -> None:
+    """Atomic increment (holds across gunicorn workers) within a window of `minutes`; lock at `limit`."""
+    now = utcnow()
+    window = now - timedelta(minutes=minutes)
+    bump = (update(LoginThrottle).where(LoginThrottle.key == key).values(
+        failures=case((LoginThrottle.window_start < window, 1), else_=LoginThrottle.failures + 1),
+        window_start=case((LoginThrottle.window_start < window, now), else_=LoginThrottle.window_start)))
+    if db.session.execute(bump).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginThrottle(key=key, username=username, failures=1, window_start=now))
+        except IntegrityError:       # another worker inserted it first
+            db.session.execute(bump)
+    row = db.session.scalars(select(LoginThrottle).where(LoginThrottle.key == key)).one()
+    db.session.refresh(row)
+    if row.failures >= limit:
+        row.locked_until, row.failures, row.window_start = now + timedelta(minutes=minutes), 0, now
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to `user` so far stops working (logout, password, deactivation)."""
     db.session.execute(update(User).where(User.id == user.id)
-                       .values(failed_logins=User.failed_logins + 1))
+                       .values(session_version=User.session_version + 1))
     db.session.refresh(user)
-    if user.failed_logins >= attempts:
-        user.locked_until = utcnow() + timedelta(minutes=minutes)
-        user.failed_logins = 0
 
 
 def change_password(user: User, old: str, new: str) -> None:
+    """The user's own change; ends the user's other sessions (the caller signs the current one in again)."""
     if not check_password_hash(user.password_hash, old or ""):
         raise ServiceError(_("当前密码不正确"), field="old_password")
-    _check_strength(new)
+    _check_strength(new, field="new_password")
     if old == new:
         raise ServiceError(_("新密码不能与当前密码相同"), field="new_password")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    audit.record(user, "core.user.password_change", user, sensitive=SENSITIVE)
+    end_sessions(user)
 
 
 def _token_digest(token: str) -> str:

@@ -1,5 +1,5 @@
 """Login, logout, change password."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -22,8 +22,10 @@ def login():
     if form.validate_on_submit():
         try:
             user = service.authenticate(form.username.data.strip(), form.password.data,
+                                        address=request.remote_addr or "",
                                         attempts=current_app.config["LOCKOUT_ATTEMPTS"],
-                                        minutes=current_app.config["LOCKOUT_MINUTES"])
+                                        minutes=current_app.config["LOCKOUT_MINUTES"],
+                                        address_attempts=current_app.config["LOCKOUT_ADDRESS_ATTEMPTS"])
         except ServiceError as exc:
             db.session.commit()  # keep the failure count
             bind_service_error(form, exc)
@@ -38,6 +40,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires("account.self")
 def logout():
+    service.end_sessions(current_user._get_current_object())      # every session of this user ends, not only this cookie
+    db.session.commit()
     logout_user()
     flash(_("您已退出登录"), "info")
     return redirect(url_for("auth.login"))
@@ -47,8 +51,27 @@ def logout():
 @requires("account.self")
 def change_password():
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit() and save(form, lambda: service.change_password(
-            current_user, form.old_password.data, form.new_password.data)):
+            user, form.old_password.data, form.new_password.data)):
+        login_user(user)   # this session goes on with the new session version; the others ended
         flash(_("密码已修改"), "success")
         return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+# what a user who must change the password may still reach
+_OPEN_WHILE_MUST_CHANGE = frozenset({"auth.change_password", "auth.logout", "auth.login", "static", "core.set_language"})
+
+
+@bp.before_app_request
+def _must_change_password():
+    """A user with a one-time password does nothing else until it is changed."""
+    if g.get("login_via_bearer") or request.endpoint in _OPEN_WHILE_MUST_CHANGE:
+        return None
+    if not (current_user.is_authenticated and current_user.must_change_password):
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify({"message": _("请先修改密码"), "code": 403, "errors": {}}), 403
+    flash(_("请先设置新密码，再继续使用系统"), "warning")
+    return redirect(url_for("auth.change_password"))

@@ -1,9 +1,9 @@
-from datetime import timedelta
-
 from sqlalchemy import select
 
+from core.audit import service as audit
 from core.auth.models import User
-from core.db import db, utcnow
+from core.auth.service import locked_until
+from core.db import db
 
 
 def test_admin_creates_unlocks_and_deactivates_users(app, admin, login):
@@ -15,11 +15,13 @@ def test_admin_creates_unlocks_and_deactivates_users(app, admin, login):
     assert user.unit.code == "kjj"
     dup = client.post("/admin/users", data={"username": "wang", "unit": "kjj", "role": "editor", "password": "password123"})
     assert "用户名已存在" in dup.get_data(as_text=True)
-    user.locked_until = utcnow() + timedelta(minutes=10)
-    db.session.commit()
+    for _ in range(5):
+        app.test_client().post("/login", data={"username": "wang", "password": "wrong"})
+    assert locked_until(user) is not None
+    assert "已锁定" in client.get("/admin/users").get_data(as_text=True)
     client.post(f"/admin/users/{user.id}/unlock")
-    db.session.refresh(user)
-    assert user.locked_until is None
+    assert locked_until(user) is None
+    assert [e.action for e in audit.history("core.user", user.id)] == ["core.user.unlock"]
     client.post(f"/admin/users/{user.id}/toggle")
     db.session.refresh(user)
     assert user.active is False

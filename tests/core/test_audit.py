@@ -159,7 +159,8 @@ def test_spilled_entries_chain_and_cannot_be_discarded(app, admin):
 
 
 def _reference_hash(values) -> str:
-    """The chain's hash as first defined: sha256 of json.dumps of the whole body, keys sorted."""
+    """The chain's hash: sha256 of json.dumps of the whole body, keys sorted. Version 1 (entries
+    written before entity_label was hashed) leaves out entity_label and hash_version."""
     import hashlib
     import json
     body = {"seq": values["seq"], "at": audit._utc_iso(values["at"]), "actor_id": values["actor_id"],
@@ -167,6 +168,8 @@ def _reference_hash(values) -> str:
             "entity_id": values["entity_id"], "record_version": values["record_version"],
             "batch_id": values["batch_id"], "changes": values["changes"], "note": values["note"] or "",
             "prev": values["prev_hash"]}
+    if values["hash_version"] != 1:
+        body.update(entity_label=values["entity_label"] or "", hash_version=values["hash_version"])
     raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -176,9 +179,13 @@ def test_hash_of_spliced_changes_equals_plain_serialisation():
     changes = {"name": [None, '引号"changes":0,与\t制表符'], "b": [1, {"z": 1, "a": [2.5, None]}]}
     values = {"seq": 3, "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), "actor_id": None,
               "actor_name": '"changes":0,', "action": "x.y.create", "entity_type": "x.y", "entity_id": "7",
-              "record_version": 1, "batch_id": None, "changes": changes, "note": "", "prev_hash": "0" * 64}
+              "record_version": 1, "batch_id": None, "changes": changes, "note": "", "prev_hash": "0" * 64,
+              "entity_label": '标签"changes":', "hash_version": 2}
     assert audit._hash_of(values, changes_json=audit._canonical(changes)) == audit._hash_of(values)
     assert audit._hash_of(values) == _reference_hash(values)
+    legacy = dict(values, hash_version=1)
+    assert audit._hash_of(legacy) == _reference_hash(legacy) != audit._hash_of(values)
+    assert audit._hash_of(dict(values, entity_label="改")) != audit._hash_of(values)
 
 
 _json_scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
@@ -188,14 +195,16 @@ _json_scalars = st.none() | st.booleans() | st.integers() | st.text() | st.float
 @given(seq=st.integers(min_value=1), actor_id=st.none() | st.integers(), text=st.text(),
        note=st.none() | st.text(), version=st.none() | st.integers(), batch_id=st.none() | st.integers(),
        at=st.datetimes(timezones=st.just(timezone.utc) | st.timezones() | st.none()),
-       changes=st.dictionaries(st.text(), st.lists(_json_scalars, max_size=2), max_size=4))
+       changes=st.dictionaries(st.text(), st.lists(_json_scalars, max_size=2), max_size=4),
+       label=st.none() | st.text(), hash_version=st.sampled_from([1, 2]))
 def test_hash_of_is_the_canonical_json_of_the_whole_entry(seq, actor_id, text, note, version, batch_id, at,
-                                                          changes):
+                                                          changes, label, hash_version):
     """The hash text written out key by key is the same text as json.dumps of the body: chains
     written before keep verifying, and entries of any content hash alike in both paths."""
     values = {"seq": seq, "at": at, "actor_id": actor_id, "actor_name": text, "action": text + ".create",
               "entity_type": text, "entity_id": text, "record_version": version, "batch_id": batch_id,
-              "changes": changes, "note": note, "prev_hash": text}
+              "changes": changes, "note": note, "prev_hash": text, "entity_label": label,
+              "hash_version": hash_version}
     expected = _reference_hash(values)
     assert audit._hash_of(values) == expected
     assert audit._hash_of(values, audit._canonical(changes), audit._utc_iso(at)) == expected

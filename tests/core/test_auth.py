@@ -1,8 +1,9 @@
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.auth.models import ApiToken, User
+from core.auth.models import ApiToken, LoginThrottle, User
+from core.auth.service import locked_until
 from core.db import db, utcnow
 
 
@@ -40,15 +41,17 @@ def test_lockout_after_five_failures_even_with_right_password(app, make_user):
     # the lock is in the database: another client (another worker) sees it too
     other = app.test_client()
     assert "已锁定" in _post_login(other, "kjj1", "password123").get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    remaining = user.locked_until.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+    until = locked_until(user)
+    remaining = until.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
     assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
 
 
 def test_lock_expires_after_fifteen_minutes(app, make_user):
     user = make_user("kjj1", unit="kjj")
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    for _ in range(5):
+        _post_login(app.test_client(), "kjj1", "wrong")
+    assert locked_until(user) is not None
+    db.session.execute(update(LoginThrottle).values(locked_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert _post_login(app.test_client(), "kjj1", "password123").status_code == 302
 
@@ -59,8 +62,10 @@ def test_four_failures_then_success_resets_counter(app, make_user):
     for _ in range(4):
         _post_login(client, "kjj1", "wrong")
     assert _post_login(client, "kjj1", "password123").status_code == 302
-    db.session.refresh(user)
-    assert user.failed_logins == 0 and user.locked_until is None
+    # the count starts again: four more failures do not lock
+    for _ in range(4):
+        _post_login(app.test_client(), "kjj1", "wrong")
+    assert locked_until(user) is None
 
 
 def test_change_password(app, make_user, login):
