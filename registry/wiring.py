@@ -19,12 +19,16 @@ ENTITIES = (
 
 
 def init_app(app) -> None:
+    from registry import reconcile_views, town_views  # noqa: F401 - their routes are on the registry blueprint
+    from registry.reconcile_cli import reconcile_cmd
     from registry.views import bp
     app.register_blueprint(bp)
+    app.cli.add_command(reconcile_cmd)
     for entity in ENTITIES:
         register_entity(entity)
     register_nav("企业库", "registry.firm_list", "registry.view", order=10)
     register_nav("培育库", "registry.pool_list", "registry.view", order=11)
+    register_nav("名单核对", "registry.reconcile_upload", "registry.edit", order=12)
     register_provider(registry_items)
     register_seeder(service.seed_pools)
     spreadsheets.register()
