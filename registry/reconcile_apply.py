@@ -151,7 +151,7 @@ def _create(actor, row: dict, batch_id: int, done: Applied) -> Firm | None:
 
 def _exits(actor, rec: Reconciliation, exits, batch_id: int, done: Applied) -> None:
     missing = {m["membership_id"] for m in rec.missing}
-    reason = _("未列入%(name)s名单", name=rec.list_name)
+    reason = f"未列入{rec.list_name}名单"      # stored data: Chinese whatever the page's language
     for mid in sorted({int(x) for x in exits}):
         if mid not in missing:
             raise ServiceError(_("只能为“在库未列入”的企业办理出库"))
