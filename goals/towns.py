@@ -127,8 +127,9 @@ def _firm_places(ids: set[int], by: str) -> dict[int, str | None]:
     if not ids:
         return {}
     column = Firm.town_code if by == "town" else Firm.park
-    if len(ids) >= _ALL_FIRMS_FROM:
-        return dict(db.session.execute(select(Firm.id, column)).tuples().all())
+    if len(ids) >= _ALL_FIRMS_FROM:      # one scan of every firm, shared by the goals of one breakdown
+        return indicators.shared(("goals.towns.places", by), lambda: dict(
+            db.session.execute(select(Firm.id, column)).tuples().all()))
     ordered, out = sorted(ids), {}
     for i in range(0, len(ordered), 900):
         out.update(db.session.execute(select(Firm.id, column).where(Firm.id.in_(ordered[i:i + 900]))).tuples().all())
@@ -153,15 +154,16 @@ def _weight(recs: list[dict], total: Decimal | None):
         seen: set = set()
         return "distinct", [Decimal(0) if p in seen or seen.add(p) else Decimal(1) for p in persons]
     numeric = _numeric_columns(recs)
-    for col in numeric.values():
+    sums = {key: sum(col, Decimal(0)) for key, col in numeric.items()}
+    for key, col in numeric.items():
         for scale in _SCALES:
-            if _close(sum(col) / scale, total):
-                return "sum", [v / scale for v in col]
-    for num, nums in numeric.items():
-        for den, dens in numeric.items():
+            if _close(sums[key] / scale, total):
+                return "sum", [v / scale for v in col] if scale != 1 else col
+    for num in numeric:
+        for den in numeric:
             for scale in _RATIO_SCALES:
-                if num != den and sum(dens) and _close(sum(nums) / sum(dens) * scale, total):
-                    return "ratio", (nums, dens, scale)
+                if num != den and sums[den] and _close(sums[num] / sums[den] * scale, total):
+                    return "ratio", (numeric[num], numeric[den], scale)
     return None, None
 
 

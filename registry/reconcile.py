@@ -33,7 +33,8 @@ MAX_ROWS = 20_000
 FUZZY_MIN = 75        # below this a name is "not found"
 NAME_AGREES = 90      # a code's firm and the list's name agree from this score
 CLOSE = 3             # two fuzzy candidates this close are a conflict
-GRAM_LIMIT = 3        # rarest bigrams of a name whose firms are scored (keeps 10,000 names fast)
+GRAM_LIMIT = 3        # rarest bigrams of a name whose firms are scored (keeps 10,000 names fast) ...
+POOL_LIMIT = 3000     # ... as long as they name at most this many firms together
 COLUMNS = (tabular.Column("name", "企业名称", "Firm name", aliases=("名称", "单位名称", "公司名称", "企业", "单位",
                                                                    "申报单位", "企业（单位）名称")),
            tabular.Column("uscc", "统一社会信用代码", "Credit code",
@@ -160,8 +161,12 @@ class RegistryIndex:
     def fuzzy(self, name: str, limit: int = 3) -> list[tuple[int, float]]:
         """[(firm id, score)] best first, live firms scoring >= FUZZY_MIN."""
         query = names.core(names.normalise(name))
-        grams = sorted(_grams(query), key=lambda g: len(self.grams.get(g, ())))
-        pool = {fid for g in grams[:GRAM_LIMIT] for fid in self.grams.get(g, ())}
+        pool: set[int] = set()
+        for gram in sorted(_grams(query), key=lambda g: len(self.grams.get(g, ())))[:GRAM_LIMIT]:
+            postings = self.grams.get(gram, ())
+            if pool and len(pool) + len(postings) > POOL_LIMIT:
+                break
+            pool.update(postings)
         if not pool:
             return []
         found = process.extract(query, {fid: self.cores[fid] for fid in pool}, scorer=fuzz.ratio,
@@ -299,7 +304,7 @@ def reconcile(pool: Pool, rows: list[ListRow], as_of: date, list_name: str = "",
               idx: RegistryIndex | None = None) -> Reconciliation:
     """Match every row and sort rows and pool members into the four groups."""
     idx = idx or RegistryIndex()
-    members = {m.firm_id: m for m in service.members_as_of(pool, as_of)}
+    members = {fid: (mid, entered) for mid, fid, entered in service.member_rows_as_of(pool, as_of)}
     matched = [match_row(r, idx) for r in rows]
     seen: dict = {}
     pointed = set()
@@ -311,10 +316,10 @@ def reconcile(pool: Pool, rows: list[ListRow], as_of: date, list_name: str = "",
         pointed.update(c["id"] for c in m["candidates"])
         if m["firm"]:
             pointed.add(m["firm"]["id"])
-    missing = [{"group": "missing", "firm": {"id": fid, "uscc": ms.firm.uscc, "name": ms.firm.name},
-                "membership_id": ms.id, "entered_on": ms.entered_on.isoformat(), "certain": True,
-                "method": "none", "duplicate_of": None}
-               for fid, ms in members.items() if fid not in pointed]
+    missing = [{"group": "missing", "firm": firm_dict(idx.firms[fid]), "membership_id": mid,
+                "entered_on": entered.isoformat(), "certain": True, "method": "none", "duplicate_of": None}
+               for fid, (mid, entered) in sorted(members.items(), key=lambda kv: idx.firms[kv[0]].name)
+               if fid not in pointed]
     return Reconciliation(pool, as_of, list_name, matched, missing)
 
 
