@@ -22,7 +22,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import tabular
 from core.db import db
@@ -182,6 +182,23 @@ class RegistryIndex:
         return e
 
 
+_INDEX_CACHE: dict = {}
+
+
+def registry_index() -> RegistryIndex:
+    """The RegistryIndex, built again only when a firm was added, removed or changed since.
+
+    Review, apply and export of one list each match it again; at 100,000 firms building the
+    index is most of that time. Changes made without updating updated_at (raw SQL) are not seen."""
+    mark = tuple(db.session.execute(select(func.count(Firm.id), func.max(Firm.id), func.max(Firm.updated_at))).one())
+    key = id(db.engine)
+    cached = _INDEX_CACHE.get(key)
+    if cached is None or cached[0] != mark:
+        _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = cached = (mark, RegistryIndex())
+    return cached[1]
+
+
 def _grams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
@@ -303,7 +320,7 @@ class Reconciliation:
 def reconcile(pool: Pool, rows: list[ListRow], as_of: date, list_name: str = "",
               idx: RegistryIndex | None = None) -> Reconciliation:
     """Match every row and sort rows and pool members into the four groups."""
-    idx = idx or RegistryIndex()
+    idx = idx or registry_index()
     members = {fid: (mid, entered) for mid, fid, entered in service.member_rows_as_of(pool, as_of)}
     matched = [match_row(r, idx) for r in rows]
     seen: dict = {}

@@ -218,3 +218,15 @@ def test_ten_thousand_names(firms, pool):
 
 def test_list_row_dataclass_is_plain():
     assert ListRow(1, "x", "x").removed == []
+
+
+def test_index_is_rebuilt_when_a_firm_changes(firms, pool, editor):
+    from registry.reconcile import registry_index
+    first = registry_index()
+    assert registry_index() is first
+    service.update_firm(firms["dh"], editor, version=None, name="宁波东海云软件有限公司")
+    db.session.commit()
+    rebuilt = registry_index()
+    assert rebuilt is not first
+    row = reconcile(pool, _rows("宁波东海软件有限公司"), ON, "名单").rows[0]
+    assert (row["method"], row["firm"]["id"]) == ("former", firms["dh"].id)
