@@ -66,29 +66,32 @@ def _town_data(code: str, as_of):
     return rows, pools, listed
 
 
-@bp.route("/towns/<code>")
-@requires("goals.view")
-def town_page(code):
+def _town(code: str) -> dict:
+    """The town page's data: code, name, as_of, rows (breakdown), pools (members here), listed."""
     code, name = _town_or_404(code)
     as_of = as_of_arg()
     rows, pools, listed = _town_data(code, as_of)
-    return render_template("goals/town_page.html", code=code, name=name, as_of=as_of, rows=rows, pools=pools,
-                           listed=listed, lang=lang())
+    return {"code": code, "name": name, "as_of": as_of, "rows": rows, "pools": pools, "listed": listed}
+
+
+@bp.route("/towns/<code>")
+@requires("goals.view")
+def town_page(code):
+    return render_template("goals/town_page.html", lang=lang(), **_town(code))
 
 
 @bp.route("/towns/<code>/export.xlsx")
 @requires("goals.export")
 def town_export(code):
-    code, name = _town_or_404(code)
-    as_of = as_of_arg()
-    rows, pools, listed = _town_data(code, as_of)
-    out = [("指标", r.goal.name(lang()), "", "", _num(r.values.get(code)) if r.mode else None, _num(r.total))
-           for r in rows]
-    for pool, members in pools:
+    town = _town(code)
+    key, name = town["code"], town["name"]
+    out = [("指标", r.goal.name(lang()), "", "", _num(r.values.get(key)) if r.mode else None, _num(r.total))
+           for r in town["rows"]]
+    for pool, members in town["pools"]:
         out += [("培育库", pool.name_zh, m.firm.name, m.firm.uscc, None, None) for m in members]
-    for label, recs in listed:
+    for label, recs in town["listed"]:
         out += [("名单", label, rec.get("firm_name", ""), rec.get("uscc", ""), None, None) for rec in recs]
     data = write_xlsx(("类别", "项目", "企业名称", "统一社会信用代码", name, "全区"), out, sheet_name=name,
                       column_types={3: "text"})
     return send_file(BytesIO(data), as_attachment=True, mimetype=XLSX,
-                     download_name=f"{name}-{as_of.isoformat()}.xlsx")
+                     download_name=f"{name}-{town['as_of'].isoformat()}.xlsx")
