@@ -5,15 +5,13 @@ actual, progress, expected, status, responsible_unit, …}]; `GET /goals/{key}/r
 the records counted (computed goals) or the approved reported values (reported goals).
 """
 import re
-from datetime import date
 
 import marshmallow as ma
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import abort
 
-from core.scheduler import today_local
-from core import dataversion
+from core import dataversion, dates
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import funnel as fn
@@ -71,7 +69,7 @@ def _lang(args) -> str:
 @blp.response(200, GoalSchema(many=True))
 def goal_list(args):
     """Every goal as of a date: actual, progress, expected-by-now, status, projection."""
-    as_of, unit, lang = args.get("as_of") or today_local(), args.get("unit"), _lang(args)
+    as_of, unit, lang = args.get("as_of") or dates.today(), args.get("unit"), _lang(args)
     # the whole body once per data version (core.dataversion): any committed write anywhere recomputes it
     return dataversion.cached(("goals_api", as_of, unit, lang), lambda: service.rollup(as_of, unit_code=unit, lang=lang))
 
@@ -88,7 +86,7 @@ def goal_records(args, key):
     if not KEY_RE.match(key):
         abort(404, message=_("目标不存在"))
     try:
-        rows = service.records(key, args.get("as_of") or today_local())
+        rows = service.records(key, args.get("as_of") or dates.today())
     except LookupError:
         abort(404, message=_("目标不存在"))
     return plain(list(rows))
@@ -143,4 +141,4 @@ def funnel(args):
     """The cohort funnel 在孵 → 毕业 → 高成长 → 单项冠军 → 拟上市 → 上市 with the firm ids of every stage."""
     flt = fn.Filters(basis=args.get("basis", "incubation"), carrier_id=args.get("carrier"),
                      carrier_type=args.get("carrier_type"), town_code=args.get("town"), sector=args.get("sector"))
-    return fn.funnel(args["cohort"], args.get("as_of") or today_local(), flt).as_dict()
+    return fn.funnel(args["cohort"], args.get("as_of") or dates.today(), flt).as_dict()

@@ -6,8 +6,8 @@ from io import BytesIO
 from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from core import dates
 from core.permissions import ensure, requires
-from core.scheduler import today_local
 from core.tabular import write_xlsx
 from goals import funnel as fn
 from goals.views import as_of_arg, bp, lang
@@ -123,7 +123,7 @@ def funnel_export():
 @requires("goals.view")
 def funnel_fragment(carrier_id):
     """The funnel of a carrier's own firms, every cohort, as an HTML fragment for the carrier page."""
-    as_of = today_local()
+    as_of = dates.today()
     flt = fn.Filters(carrier_id=carrier_id)
     return render_template("goals/_funnel_fragment.html", overview=fn.overview(as_of, flt), stages=fn.STAGES,
                            labels=fn.STAGE_LABELS, as_of=as_of, flt=flt,

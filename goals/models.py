@@ -12,9 +12,6 @@ from core.db import Timestamped, Versioned, db, utcnow
 VALUE = Numeric(18, 4)
 
 KINDS = ("computed", "reported")
-COMPARATORS = (">=", "<=", "=", "range")
-REPORT_STATUSES = ("draft", "submitted", "approved", "returned")
-STATUS_KEYS = ("achieved", "on_track", "at_risk", "behind")
 
 
 class Goal(Versioned, Timestamped, db.Model):

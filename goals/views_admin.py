@@ -9,7 +9,7 @@ from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import requires
 from core.records import check_version
-from core.scheduler import today_local
+from core import dates
 from goals import jobs, service
 from goals.forms import EmptyForm, TargetForm, ThresholdForm
 from goals.models import GoalTarget, StatusThreshold
@@ -112,4 +112,4 @@ def job_run(name):
 @requires("goals.admin")
 def quality_list():
     day, issues = jobs.latest_issues()
-    return render_template("goals/quality_list.html", day=day, issues=issues, today=today_local(), lang=lang())
+    return render_template("goals/quality_list.html", day=day, issues=issues, today=dates.today(), lang=lang())
