@@ -19,11 +19,13 @@ class ServiceError(Exception):
 
 
 class StaleRecordError(ServiceError):
-    """The form was based on an older version of the record; `changes` lists what changed since."""
+    """The form was based on an older version of the record; `changes` lists what changed since,
+    `current` is the record's version now."""
 
-    def __init__(self, message: str, changes: list[dict]):
+    def __init__(self, message: str, changes: list[dict], current: int | None = None):
         super().__init__(message, field=None)
         self.changes = changes
+        self.current = current
 
 
 def bind_service_error(form, exc: ServiceError) -> None:

@@ -1,4 +1,6 @@
-"""`flask --app wsgi import KIND FILE [--dry-run] [--skip-invalid] [--pool K] [--year Y]`.
+"""`flask --app wsgi import KIND FILE [--dry-run] [--skip-invalid] [--PARAM VALUE …]`.
+
+Each kind's parameters (registry's `--pool`, `--year` …) come from its declaration (ImportKind.params).
 
 Prints exactly one JSON object; exit 0 when written (or a clean dry run), 1 when refused.
 """
@@ -27,27 +29,28 @@ class ImportGroup(click.Group):
 
 
 def _make_command(name: str) -> click.Command:
+    """The kind's command; its options beyond the fixed ones come from the kind's declared params."""
     kind = imports.kinds()[name]
 
-    @click.command(name, help=f"{kind.label_zh} / {kind.label_en}")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--dry-run", is_flag=True, help="validate and count, write nothing")
-    @click.option("--skip-invalid", is_flag=True, help="write the valid rows, report the others")
-    @click.option("--pool", default=None, help="pool key (pool-members)")
-    @click.option("--year", default=None, help="year (facts)")
-    @click.option("--as-user", default=None, help="actor recorded in the audit trail (default: system)")
     @with_appcontext
-    def command(file, dry_run, skip_invalid, pool, year, as_user):
+    def command(file, dry_run, skip_invalid, as_user, **params):
         actor = _actor(as_user)
-        params = {k: v for k, v in (("pool", pool), ("year", year)) if v is not None}
         data = Path(file).read_bytes()
-        result = imports.import_and_commit(name, data, Path(file).name, actor=actor, params=params,
+        result = imports.import_and_commit(name, data, Path(file).name, actor=actor,
+                                           params={k: v for k, v in params.items() if v is not None},
                                            dry_run=dry_run, skip_invalid=skip_invalid)
         click.echo(json.dumps(result.summary(), ensure_ascii=False))
         ok = result.written or (dry_run and not result.errors)
         sys.exit(0 if ok else 1)
 
-    return command
+    options = [
+        click.Argument(["file"], type=click.Path(exists=True, dir_okay=False)),
+        click.Option(["--dry-run"], is_flag=True, help="validate and count, write nothing"),
+        click.Option(["--skip-invalid"], is_flag=True, help="write the valid rows, report the others"),
+        *(click.Option([f"--{p.name}"], default=None, help=f"{p.label_zh} / {p.label_en}") for p in kind.params),
+        click.Option(["--as-user"], default=None, help="actor recorded in the audit trail (default: system)"),
+    ]
+    return click.Command(name, callback=command, params=options, help=f"{kind.label_zh} / {kind.label_en}")
 
 
 def _actor(username):

@@ -1,5 +1,5 @@
 """Web upload for every import kind: upload → preview with all errors → commit; batches and undo."""
-import secrets
+from io import BytesIO
 from pathlib import Path
 
 from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
@@ -9,13 +9,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, HiddenField
 
-from core import imports
+from core import import_stash, imports
 from core.db import db
-from core.errors import ServiceError
 from core.permissions import requires
+from core.saving import act
 from core.views import bp
 
 PREVIEW_ROWS = 20
@@ -25,8 +24,6 @@ ALLOWED = (".xlsx", ".csv", ".txt")
 class UploadForm(FlaskForm):
     file = FileField(validators=[FileRequired()])
     skip_invalid = BooleanField()
-    pool = StringField(validators=[Optional(), Length(max=48)])
-    year = StringField(validators=[Optional(), Length(max=4)])
 
 
 class CommitForm(FlaskForm):
@@ -47,50 +44,27 @@ def _upload_dir() -> Path:
     return path
 
 
-STASH_HOURS = 24
-
-
-def _sweep() -> None:
-    """Uploaded files may hold personal data: never keep them longer than STASH_HOURS."""
-    import time
-    cutoff = time.time() - STASH_HOURS * 3600
-    for path in _upload_dir().iterdir():
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
-
-
-def _discard(token: str) -> None:
-    for path in (_upload_dir() / token, _upload_dir() / f"{token}.name"):
-        path.unlink(missing_ok=True)
-
-
-def _stash(data: bytes, filename: str) -> str:
-    """Keep the uploaded bytes between preview and commit; the token binds them to this user."""
-    _sweep()
-    token = f"{current_user.id}-{secrets.token_hex(12)}"
-    (_upload_dir() / token).write_bytes(data)
-    (_upload_dir() / f"{token}.name").write_text(filename, encoding="utf-8")
-    return token
-
-
-def _unstash(token: str) -> tuple[bytes, str]:
-    if not token or not token.startswith(f"{current_user.id}-") or "/" in token or ".." in token:
+def _unstash(token: str) -> import_stash.Stash:
+    stash = import_stash.load(_upload_dir(), current_user.id, token)
+    if stash is None:
         abort(404)
-    path = _upload_dir() / token
-    if not path.exists():
-        abort(404)
-    return path.read_bytes(), (_upload_dir() / f"{token}.name").read_text(encoding="utf-8")
+    return stash
 
 
 def _params(kind, source) -> dict:
-    return {name: (source.get(name) or "").strip() for name in kind.params}
+    """The kind's declared parameters from the upload form (fields generated from the declaration)."""
+    return {p.name: (source.get(p.name) or "").strip() for p in kind.params}
+
+
+def _page(spec, form, status=200, **context):
+    return render_template("core/import_upload.html", kind=spec, form=form, param_label=imports.param_label,
+                           **{"result": None, **context}), status
 
 
 @bp.route("/imports/<kind>", methods=["GET"])
 @requires("{domain}.import")
 def import_upload(kind):
-    spec = _kind_or_404(kind)
-    return render_template("core/import_upload.html", kind=spec, form=UploadForm(), result=None)
+    return _page(_kind_or_404(kind), UploadForm())
 
 
 @bp.route("/imports/<kind>/preview", methods=["POST"])
@@ -99,51 +73,48 @@ def import_preview(kind):
     spec = _kind_or_404(kind)
     form = UploadForm()
     if not form.validate_on_submit():
-        return render_template("core/import_upload.html", kind=spec, form=form, result=None), 400
+        return _page(spec, form, 400)
     upload = form.file.data
     filename = Path(upload.filename or "upload").name
     if not filename.lower().endswith(ALLOWED):
         form.file.errors.append(_("只支持 .xlsx 和 .csv 文件"))
-        return render_template("core/import_upload.html", kind=spec, form=form, result=None), 400
-    data = upload.read()
+        return _page(spec, form, 400)
     params = _params(spec, request.form)
-    result = imports.run_import(kind, data, filename, actor=current_user, params=params,
-                                dry_run=True, skip_invalid=form.skip_invalid.data)
+    read = imports.read_upload(spec, upload.read(), filename)     # the one time the file is read
+    token = import_stash.save(_upload_dir(), current_user.id, read, params)
+    preview = _preview(spec, read)
+    result = imports.run_import(kind, None, filename, actor=current_user, params=params, dry_run=True,
+                                skip_invalid=form.skip_invalid.data, upload=read)
     db.session.rollback()
-    token = _stash(data, filename)
-    return render_template("core/import_upload.html", kind=spec, form=form, result=result,
-                           preview=_preview(spec, result), token=token, filename=filename,
-                           params=params, skip_invalid=form.skip_invalid.data,
-                           commit_form=CommitForm(token=token, skip_invalid="1" if form.skip_invalid.data else ""))
+    import_stash.keep_errors(_upload_dir(), token, result.errors)
+    return _page(spec, form, result=result, preview=preview, token=token, filename=filename, params=params,
+                 skip_invalid=form.skip_invalid.data,
+                 commit_form=CommitForm(token=token, skip_invalid="1" if form.skip_invalid.data else ""))
 
 
-def _preview(spec, result):
-    table = result.table
+def _preview(spec, upload):
+    """The first PREVIEW_ROWS rows as read, personal data masked."""
+    table = upload.table
     if table is None:
         return None
-    sensitive = {c.key for c in spec.columns if getattr(c, "sensitive", False)}
-    from core.tabular import map_headers
-    idx = {i for k, i in map_headers(table.headers, spec.columns).index.items() if k in sensitive}
-    rows = [(line, [imports.mask(v) if i in idx else v for i, v in enumerate(row)])
-            for line, row in zip(table.line_numbers[:PREVIEW_ROWS], table.rows[:PREVIEW_ROWS])]
-    return {"headers": table.headers, "rows": rows}
+    rows = imports.masked_rows(spec, upload.hmap, table.rows[:PREVIEW_ROWS])
+    return {"headers": table.headers, "rows": list(zip(table.line_numbers[:PREVIEW_ROWS], rows))}
 
 
 @bp.route("/imports/<kind>/commit", methods=["POST"])
 @requires("{domain}.import")
 def import_commit(kind):
-    spec = _kind_or_404(kind)
+    _kind_or_404(kind)
     form = CommitForm()
     if not form.validate_on_submit():
         abort(400)
-    data, filename = _unstash(form.token.data)
-    params = _params(spec, request.form)
-    result = imports.import_and_commit(kind, data, filename, actor=current_user, params=params,
-                                       skip_invalid=bool(form.skip_invalid.data))
+    stash = _unstash(form.token.data)
+    result = imports.import_and_commit(kind, None, stash.upload.filename, actor=current_user, params=stash.params,
+                                       skip_invalid=bool(form.skip_invalid.data), upload=stash.upload)
     if not result.written:
         flash(_("导入未执行：文件中有 %(n)s 处错误，未写入任何数据。", n=len(result.errors)), "danger")
         return redirect(url_for("core.import_upload", kind=kind))
-    _discard(form.token.data)
+    import_stash.discard(_upload_dir(), form.token.data)
     flash(_("导入完成：新增 %(c)s，更新 %(u)s，未变 %(s)s，拒绝 %(r)s。", c=result.created, u=result.updated,
             s=result.unchanged, r=result.rejected), "success")
     return redirect(url_for("core.import_batches", kind=kind))
@@ -153,13 +124,10 @@ def import_commit(kind):
 @requires("{domain}.import")
 def import_errors(kind, token):
     _kind_or_404(kind)
-    data, filename = _unstash(token)
-    params = _params(imports.kinds()[kind], request.args)
-    result = imports.run_import(kind, data, filename, actor=current_user, params=params, dry_run=True)
-    db.session.rollback()
-    from io import BytesIO
-    return send_file(BytesIO(imports.error_report(result, kind)), as_attachment=True,
-                     download_name=f"{Path(filename).stem}-错误报告.xlsx",
+    stash = _unstash(token)
+    report = imports.error_report(imports.ImportResult(errors=stash.errors), kind, stash.upload)
+    return send_file(BytesIO(report), as_attachment=True,
+                     download_name=f"{Path(stash.upload.filename).stem}-错误报告.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -181,12 +149,6 @@ def import_undo(kind, batch_id):
         abort(404)
     if not CommitForm().validate_on_submit():
         abort(400)
-    try:
-        touched = imports.undo_batch(batch, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已撤销导入批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=touched), "success")
+    if saved := act(lambda: imports.undo_batch(batch, current_user)):
+        flash(_("已撤销导入批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=saved.result), "success")
     return redirect(url_for("core.import_batches", kind=kind))

@@ -1,41 +1,40 @@
 """The import engine used by every domain: validate every row, then write all or nothing.
 
-A domain declares `ImportKind`s (columns, `parse`, `apply`) in `Domain.import_kinds`; this module does
-the rest — reading (core.tabular), header mapping, error collection with file line numbers,
-in-file duplicates, dry run, all-or-nothing or --skip-invalid, the batch record, and undo.
-Services are called with `batch_id` so each write's audit entry belongs to the batch; undo walks
-those entries backwards (created records archived or removed, updated fields restored).
+A domain declares `ImportKind`s (columns, parameters, `parse`, `apply`) in `Domain.import_kinds`;
+this module does the rest — reading the file once (core.tabular: title rows skipped, headers mapped) into
+an `Upload`, error collection with file line numbers, in-file duplicates, dry run, all-or-nothing or
+--skip-invalid, and the batch record (core.import_batches, which also undoes a batch). `parse`
+reads a row with the row-reading kit (core.tabular.cells). Services are called with `batch_id` so
+each write's audit entry belongs to the batch.
 """
 import gc
 import logging
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
 
 from core import tabular
 from core.audit import service as audit
-from core.audit.models import AuditEntry
-from core.db import Archivable, db, deferred_indexes, refresh_statistics, utcnow
+from core.db import db, deferred_indexes, refresh_statistics
 from core.errors import ServiceError
-from core.records import ENTITIES
+from core.import_batches import ImportBatch, undo_batch  # noqa: F401 - part of this module's API
+from core.tabular.cells import RowInvalid  # noqa: F401 - domains raise it from parse()
 
 log = logging.getLogger(__name__)
 OUTCOMES = ("created", "updated", "unchanged")
 
 
-class RowInvalid(Exception):
-    """All problems of one row: [(column key or None, message), ...]."""
-
-    def __init__(self, problems: list[tuple[str | None, str]]):
-        super().__init__("; ".join(m for _k, m in problems))
-        self.problems = problems
+@dataclass(frozen=True)
+class Param:
+    """A value an import kind needs besides the file (a pool, a year …): the upload form shows a
+    field for it and `flask import KIND` an option `--NAME`."""
+    name: str
+    label_zh: str
+    label_en: str
+    max_length: int = 48
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class ImportKind:
     parse: Callable[[dict, "ImportContext"], Any]
     apply: Callable[[Any, "ImportContext"], str]
     key: Callable[[Any], Any] | None = None
-    params: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
     # Optional: prepare(parsed_rows, ctx) runs before the rows of each chunk of CHUNK rows are
     # applied (e.g. load the chunk's existing records in a few queries into ctx.cache).
     prepare: Callable[[list, "ImportContext"], None] | None = None
@@ -79,6 +78,16 @@ class ImportContext:
 
 
 @dataclass
+class Upload:
+    """A file read once: its table (every row), the header map and the header-level problems.
+    The web keeps it with the stash, so preview, error report and commit never read it again."""
+    filename: str
+    table: Any
+    hmap: Any
+    errors: list = field(default_factory=list)
+
+
+@dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
@@ -96,25 +105,6 @@ class ImportResult:
         """The CLI's one JSON object."""
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": self.rejected, "errors": self.errors}
-
-
-class ImportBatch(db.Model):
-    __tablename__ = "core_import_batches"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(48), index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
-    actor_name: Mapped[str] = mapped_column(String(64), default="system")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
-    total_rows: Mapped[int] = mapped_column(Integer, default=0)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    updated: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="committed")   # committed | undone
-    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    undone_by: Mapped[str | None] = mapped_column(String(64))
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -147,27 +137,40 @@ def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
     return col.label_zh if col else key
 
 
-def read(kind: ImportKind, data: bytes, filename: str, result: ImportResult):
-    """Read and map the file; header-level problems go into result.errors (row 1 = header)."""
+def read_upload(kind: ImportKind, data: bytes, filename: str) -> Upload:
+    """Read the file, skip title rows above the header, map the headers (row of the header = its
+    line); problems of the file or of its header row go into ``Upload.errors``."""
     try:
         table = tabular.read_table(data, filename)
     except tabular.TableError as exc:
-        result.errors.append(_err(None, None, exc.message))
-        return None, None
+        return Upload(filename, None, None, [_err(None, None, exc.message)])
+    table.skip_title_rows(tabular.locate_header(table.headers, table.rows, kind.columns))
     hmap = tabular.map_headers(table.headers, kind.columns)
-    result.unknown_columns = list(hmap.unknown)
-    result.total_rows = len(table.rows)
-    result.table, result.source = table, (data, filename)
-    header_line = getattr(table, "header_line", 1)
+    upload = Upload(filename, table, hmap)
     for key in hmap.missing:
         col = next(c for c in kind.columns if c.key == key)
-        result.errors.append(_err(header_line, col.label_zh, _("缺少必填列“%(col)s”", col=col.label_zh)))
+        upload.errors.append(_err(table.header_line, col.label_zh, _("缺少必填列“%(col)s”", col=col.label_zh)))
     for key in hmap.duplicates:
         col = next(c for c in kind.columns if c.key == key)
-        result.errors.append(_err(header_line, col.label_zh, _("列“%(col)s”出现了不止一次", col=col.label_zh)))
-    if not table.rows and not result.errors:
-        result.errors.append(_err(None, None, _("文件中没有数据行")))
-    return table, hmap
+        upload.errors.append(_err(table.header_line, col.label_zh, _("列“%(col)s”出现了不止一次", col=col.label_zh)))
+    if not table.rows and not upload.errors:
+        upload.errors.append(_err(None, None, _("文件中没有数据行")))
+    return upload
+
+
+def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None):
+    """The file's table and header map (read now unless ``upload`` holds them); problems go into
+    result.errors."""
+    if upload is None:
+        upload = read_upload(kind, data, filename)
+        result.source = (data, filename)
+    result.errors.extend(upload.errors)
+    if upload.table is None:
+        return None, None
+    result.unknown_columns = list(upload.hmap.unknown)
+    result.total_rows = len(upload.table.rows)
+    result.table = upload.table
+    return upload.table, upload.hmap
 
 
 def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
@@ -179,10 +182,14 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     """
     good, seen, bad_lines = [], {}, set()
     unescape = tabular.unescape_formula
-    raw = table.rows
+    raw, oversized = table.rows, table.oversized
     for n, (line, row) in enumerate(zip(table.line_numbers, raw)):
         if n >= KEEP_ROWS:
             raw[n] = None
+        if oversized and line in oversized:
+            _oversized(line, oversized[line], table, result)
+            bad_lines.add(line)
+            continue
         # our own exports quote-prefix cells starting with = + - @ (formula injection); undo it
         values = {k: (unescape(v) if v[:1] == "'" else v) for k, v in hmap.pick(row).items()}
         try:
@@ -210,6 +217,14 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     del table.line_numbers[KEEP_ROWS:]
     result.rejected = len(bad_lines)
     return good
+
+
+def _oversized(line: int, positions: list[int], table, result: ImportResult) -> None:
+    from core.tabular.csv_read import FIELD_LIMIT
+    for pos in positions:
+        column = table.headers[pos] if pos < len(table.headers) else None
+        result.errors.append(_err(line, column or None, _("单元格内容超过 %(n)s 个字符的上限，请删减后重新导入",
+                                                          n=FIELD_LIMIT)))
 
 
 def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
@@ -281,8 +296,8 @@ def _gc_paused():
             gc.enable()
 
 
-def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,
-               dry_run: bool = False, skip_invalid: bool = False) -> ImportResult:
+def run_import(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
+               dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None) -> ImportResult:
     """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
 
     Never commits: the caller commits when `result.written`, else rolls back. A dry run
@@ -290,19 +305,34 @@ def run_import(kind_name: str, data: bytes, filename: str, *, actor, params: dic
     """
     with _gc_paused():
         return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                           skip_invalid=skip_invalid)
+                           skip_invalid=skip_invalid, upload=upload)
 
 
-def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid) -> ImportResult:
+def param_problems(kind: ImportKind, params: dict) -> list[dict]:
+    """A missing or over-long parameter of the kind, as import errors."""
+    problems = []
+    for param in kind.params:
+        value = str(params.get(param.name) or "")
+        if not value:
+            problems.append(_err(None, None, _("缺少参数“%(p)s”", p=param_label(param))))
+        elif len(value) > param.max_length:
+            problems.append(_err(None, None, _("参数“%(p)s”过长（最多 %(n)s 个字符）", p=param_label(param),
+                                               n=param.max_length)))
+    return problems
+
+
+def param_label(param: Param) -> str:
+    from flask_babel import get_locale
+    return param.label_en if str(get_locale() or "zh") == "en" else param.label_zh
+
+
+def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload) -> ImportResult:
     kind = _KINDS[kind_name]
     params = dict(params or {})
-    result = ImportResult()
-    for name in kind.params:
-        if not params.get(name):
-            result.errors.append(_err(None, None, _("缺少参数 %(p)s", p=name)))
+    result = ImportResult(errors=param_problems(kind, params))
     if result.errors:
         return result
-    table, hmap = read(kind, data, filename, result)
+    table, hmap = read(kind, data, filename, result, upload)
     if table is None or result.errors:
         return result
     ctx = ImportContext(actor=actor, params=params, dry_run=dry_run)
@@ -329,8 +359,9 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
     return result
 
 
-def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, params: dict | None = None,
-                      dry_run: bool = False, skip_invalid: bool = False, attempts: int = 3) -> ImportResult:
+def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
+                      dry_run: bool = False, skip_invalid: bool = False, attempts: int = 3,
+                      upload: Upload | None = None) -> ImportResult:
     """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
 
     Another import committing the same credit codes at the same moment makes our flush or commit
@@ -339,8 +370,8 @@ def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, para
     """
     for attempt in range(1, attempts + 1):
         try:
-            result = run_import(kind_name, data, filename, actor=actor, params=params,
-                                dry_run=dry_run, skip_invalid=skip_invalid)
+            result = run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
+                                skip_invalid=skip_invalid, upload=_fresh(upload))
             if result.written:
                 db.session.commit()
                 if result.created + result.updated >= ANALYZE_AFTER:
@@ -355,102 +386,38 @@ def import_and_commit(kind_name: str, data: bytes, filename: str, *, actor, para
     return ImportResult(errors=[_err(None, None, _("与同时进行的其他导入发生冲突，未写入任何数据，请稍后重试"))])
 
 
-def error_report(result: ImportResult, kind_name: str) -> bytes:
-    """The uploaded rows plus an error column, with personal-data columns masked."""
+def _fresh(upload: Upload | None) -> Upload | None:
+    """A copy whose row list an attempt may consume (the rows themselves are shared, not copied)."""
+    if upload is None or upload.table is None:
+        return upload
+    table = replace(upload.table, rows=list(upload.table.rows), line_numbers=list(upload.table.line_numbers))
+    return replace(upload, table=table)
+
+
+def error_report(result: ImportResult, kind_name: str, upload: Upload | None = None) -> bytes:
+    """The uploaded rows plus an error column, with personal-data columns masked.
+
+    The web passes the stashed ``upload`` (read once, at preview); without it the file the
+    import read is read again (the import kept only its first rows)."""
     kind = _KINDS[kind_name]
-    # the import kept only the first rows: read the file again (it was read once without error)
-    table = tabular.read_table(*result.source) if result.source is not None else None
-    sensitive = {c.key for c in kind.columns if getattr(c, "sensitive", False)}
-    if table is not None and sensitive:
-        hmap = tabular.map_headers(table.headers, kind.columns)
-        idx = [hmap.index[k] for k in sensitive if k in hmap.index]
-        table.rows = [[mask(v) if i in idx else v for i, v in enumerate(r)] for r in table.rows]
+    if upload is None and result.source is not None:
+        upload = read_upload(kind, *result.source)
+    table = upload.table if upload is not None else None
     if table is None:
-        table = tabular.Table(headers=[], rows=[], line_numbers=[])
+        return tabular.error_report_xlsx(tabular.Table(headers=[], rows=[], line_numbers=[]), result.errors)
+    table.rows = masked_rows(kind, upload.hmap, table.rows)
     return tabular.error_report_xlsx(table, result.errors)
+
+
+def masked_rows(kind: ImportKind, hmap, rows: list[list[str]]) -> list[list[str]]:
+    """The rows with the kind's personal-data columns masked — for previews and error reports."""
+    positions = {i for k, i in hmap.index.items() if k in {c.key for c in kind.columns if c.sensitive}}
+    if not positions:
+        return rows
+    return [[mask(v) if i in positions else v for i, v in enumerate(r)] for r in rows]
 
 
 def mask(value: str) -> str:
     """Keep the first and last four characters of personal data."""
     value = value or ""
     return value if len(value) <= 8 else value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-# ------------------------------------------------------------------------------- undo
-
-def _coerce(column, value):
-    if value is None:
-        return None
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return value
-    if kind is date and isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if kind is datetime and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    if kind is Decimal:
-        return Decimal(str(value))
-    if kind is bool and isinstance(value, str):
-        return value.lower() in ("true", "1")
-    if kind is int and isinstance(value, str):
-        return int(value)
-    return value
-
-
-def undo_batch(batch: ImportBatch, actor) -> int:
-    """Reverse every audited write of `batch`, newest first. Returns the number of records touched.
-
-    Refused (ServiceError) when a record was changed after the import: undoing would
-    overwrite somebody's later edit.
-    """
-    if batch.status == "undone":
-        raise ServiceError(_("该批次已撤销"))
-    entries = list(db.session.scalars(select(AuditEntry).where(AuditEntry.batch_id == batch.id)
-                                      .order_by(AuditEntry.seq.desc())))
-    targets = _undo_targets(entries)
-    for entry in entries:
-        entity, obj = targets[(entry.entity_type, entry.entity_id)]
-        _undo_entry(entry, entity, obj, actor, batch)
-    batch.status, batch.undone_at, batch.undone_by = "undone", utcnow(), getattr(actor, "username", "system")
-    db.session.flush()
-    return len(targets)
-
-
-def _undo_targets(entries) -> dict:
-    targets, last_version = {}, {}
-    for entry in entries:  # newest first: the first seen is the record's last batch write
-        key = (entry.entity_type, entry.entity_id)
-        if key in targets:
-            continue
-        entity = ENTITIES.get(entry.entity_type)
-        obj = db.session.get(entity.model, int(entry.entity_id)) if entity else None
-        if obj is None:
-            raise ServiceError(_("无法撤销：找不到记录 %(t)s #%(id)s", t=entry.entity_type, id=entry.entity_id))
-        last_version[key] = entry.record_version
-        if entry.record_version is not None and getattr(obj, "version", None) not in (None, entry.record_version):
-            raise ServiceError(_("无法撤销：记录“%(label)s”在导入后已被修改，请先核对该记录的修改历史",
-                                 label=entry.entity_label or entry.entity_id))
-        targets[key] = (entity, obj)
-    return targets
-
-
-def _undo_entry(entry, entity, obj, actor, batch) -> None:
-    verb = entry.action.rsplit(".", 1)[-1]
-    note = _("撤销导入批次 #%(id)s", id=batch.id)
-    if verb == "create":
-        if isinstance(obj, Archivable):
-            if obj.archived_at is None:
-                obj.archived_at, obj.archived_by_id = utcnow(), getattr(actor, "id", None)
-                audit.record(actor, f"{entry.entity_type}.undo", obj, note=note)
-        else:
-            audit.record(actor, f"{entry.entity_type}.undo", obj, note=note,
-                         changes={k: [v[1], None] for k, v in (entry.changes or {}).items()})
-            db.session.delete(obj)
-            db.session.flush()
-        return
-    columns = {c.key: c for c in inspect(type(obj)).column_attrs}
-    for name, (old, _new) in (entry.changes or {}).items():
-        if name in columns and name != "id":
-            setattr(obj, name, _coerce(columns[name].columns[0], old))
-    audit.record(actor, f"{entry.entity_type}.undo", obj, note=note)

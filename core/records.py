@@ -76,5 +76,5 @@ def check_version(obj, submitted) -> None:
     raise StaleRecordError(
         _("保存失败：在您编辑期间，该记录已被他人修改（当前版本 %(cur)s，您的表单基于版本 %(old)s）。"
           "对方的修改已保留，请查看下列变更后重新编辑。", cur=obj.version, old=submitted),
-        changes,
+        changes, obj.version,
     )

@@ -9,9 +9,9 @@ from wtforms.validators import Length
 
 from core.audit import service as audit
 from core.db import db
-from core.errors import ServiceError
 from core.permissions import requires
 from core.records import ENTITIES, archive, restore
+from core.saving import act
 
 bp = Blueprint("core", __name__)
 
@@ -82,12 +82,7 @@ def _toggle_archive(etype, rid, action, done_msg):
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(obj, current_user, note=form.note.data or "")
-    except ServiceError as exc:
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
+    if act(lambda: action(obj, current_user, note=form.note.data or "")):
         flash(done_msg, "success")
     return redirect(url_for("core.record_history", etype=etype, rid=rid))
 

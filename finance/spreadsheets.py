@@ -3,26 +3,24 @@
 Rows are parsed without writing (parse_*), then applied through finance.service (apply_*).
 A firm not yet in the registry is registered when the row gives its name.
 """
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from core import dates
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid
+from core.imports import ImportKind
 from core.tabular import Column
+from core.tabular.cells import Row
 from finance import service
 from finance.models import (ALL_STAGES, BOARDS, EXITED, FINANCING_TYPES, FIRST_STAGE, LISTED, IpoCandidate,
                             stage_rank)
-from registry import service as registry_service
-from registry import uscc as uscc_mod
-from registry.spreadsheets import parse_date
+from registry.cells import credit_code, firm_for_row, firm_name_column, known_firm, lookup_firm, uscc_column
 
-USCC = Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "社会信用代码", "USCC"), required=True)
-FIRM_NAME = Column("firm_name", "企业名称", "Firm name", aliases=("企业", "公司名称", "名称"))
+USCC = uscc_column()
+FIRM_NAME = firm_name_column()
 
 CANDIDATE_COLUMNS = (
     USCC, FIRM_NAME,
@@ -65,54 +63,11 @@ TYPE_ALIASES = {
 }
 
 
-def _choice(text: str, choices, aliases: dict, message: str, key: str, problems: list):
-    text = (text or "").strip()
-    value = text if text in choices else aliases.get(text.lower().replace(" ", ""))
-    if value is None:
-        problems.append((key, message % {"v": text, "all": "、".join(choices)}))
-    return value
-
-
-def _code(values, problems) -> str | None:
-    try:
-        return uscc_mod.validate(values.get("uscc", ""))
-    except uscc_mod.USCCError as exc:
-        problems.append(("uscc", exc.message))
-        return None
-
-
-def _firm(code, name, problems):
-    """The registry firm for `code`; None (to be registered on apply) when a name is given."""
-    if code is None:
-        return None
-    firm = registry_service.find_firm(code)
-    if firm is None and not name:
-        problems.append(("uscc", _("该信用代码不在企业库中；请填写企业名称以便登记，或先导入企业")))
-    elif firm is not None and firm.archived_at is not None:
-        problems.append(("uscc", _("该企业已归档：%(name)s", name=firm.name)))
-    return firm
-
-
-def _date(values, key, problems, required=False) -> date | None:
-    text = (values.get(key) or "").strip()
-    if not text:
-        if required:
-            problems.append((key, _("请填写日期")))
-        return None
-    try:
-        value = parse_date(text)
-    except ValueError as exc:
-        problems.append((key, str(exc)))
-        return None
-    if value > dates.today():
-        problems.append((key, _("日期不能晚于今天")))
-    return value
-
-
 def _resolve_firm(row, ctx):
+    """The row's firm when it is applied: registered first when the row named an unknown one."""
     if row.firm_id is not None:
-        return registry_service.find_firm(row.uscc)
-    return registry_service.ensure_firm(ctx.actor, uscc=row.uscc, name=row.firm_name, batch_id=ctx.batch_id)
+        return lookup_firm(row.uscc)
+    return firm_for_row(ctx.actor, row.uscc, row.firm_name, ctx.batch_id)
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -133,45 +88,39 @@ class CandidateRow:
 
 def parse_candidate(values: dict, ctx) -> CandidateRow:
     """One pool row: firm, board, entry date, current stage and its date. Collects every problem."""
-    problems: list = []
-    code = _code(values, problems)
-    name = (values.get("firm_name") or "").strip()
-    firm = _firm(code, name, problems)
-    board = _choice(values.get("board"), BOARDS, BOARD_ALIASES, _("未知的拟上市板块“%(v)s”（可选：%(all)s）"),
-                    "board", problems)
-    entered_on = _date(values, "entered_on", problems, required=True)
-    stage = FIRST_STAGE
-    if (values.get("stage") or "").strip():
-        stage = _choice(values["stage"], ALL_STAGES, STAGE_ALIASES, _("未知的阶段“%(v)s”（可选：%(all)s）"),
-                        "stage", problems)
-    on = _date(values, "on", problems, required=stage not in (None, FIRST_STAGE)) or entered_on
+    row = Row(values)
+    code = credit_code(row)
+    firm = known_firm(row, code)
+    board = row.choice("board", BOARDS, BOARD_ALIASES, required=True)
+    entered_on = row.date("entered_on", required=True, message=_l("请填写日期"))
+    stage = row.choice("stage", ALL_STAGES, STAGE_ALIASES) if row.raw("stage") else FIRST_STAGE
+    on = row.date("on", required=stage not in (None, FIRST_STAGE), message=_l("请填写日期")) or entered_on
     if stage == FIRST_STAGE and entered_on and on != entered_on:
-        problems.append(("on", _("阶段为“入库”时，阶段日期应与入库日期相同")))
+        row.problem("on", _("阶段为“入库”时，阶段日期应与入库日期相同"))
     if entered_on and on and on < entered_on:
-        problems.append(("on", _("阶段日期不能早于入库日期")))
-    note, stock_code = (values.get("note") or "").strip(), (values.get("stock_code") or "").strip()
+        row.problem("on", _("阶段日期不能早于入库日期"))
+    note, stock_code = row.text("note"), row.text("stock_code")
     if stage == EXITED and not note:
-        problems.append(("note", _("退出须填写原因")))
+        row.problem("note", _("退出须填写原因"))
     if stage == LISTED and not stock_code:
-        problems.append(("stock_code", _("上市须填写股票代码")))
-    fields = _candidate_fields(values, problems)
-    if problems:
-        raise RowInvalid(problems)
-    return CandidateRow(code, name, firm.id if firm else None, board, entered_on, stage, on, note, stock_code,
-                        fields)
+        row.problem("stock_code", _("上市须填写股票代码"))
+    fields = _candidate_fields(row)
+    row.check()
+    return CandidateRow(code, row.text("firm_name"), firm.id if firm else None, board, entered_on, stage, on,
+                        note, stock_code, fields)
 
 
-def _candidate_fields(values, problems) -> dict:
-    fields = {k: values[k].strip() for k in ("sponsor", "law_firm", "auditor", "contact_name", "contact_phone")
-              if (values.get(k) or "").strip()}
-    if (values.get("remark") or "").strip():
-        fields["note"] = values["remark"].strip()
-    year = (values.get("expected_year") or "").strip().removesuffix("年")
+def _candidate_fields(row: Row) -> dict:
+    fields = {k: row.text(k) for k in ("sponsor", "law_firm", "auditor", "contact_name", "contact_phone")
+              if row.raw(k)}
+    if row.raw("remark"):
+        fields["note"] = row.text("remark")
+    year = row.raw("expected_year").removesuffix("年")
     if year:
         if year.isdigit() and 2000 <= int(year) <= 2100:
             fields["expected_year"] = int(year)
         else:
-            problems.append(("expected_year", _("预计上市年份应在 2000 至 2100 之间")))
+            row.problem("expected_year", _("预计上市年份应在 2000 至 2100 之间"))
     return fields
 
 
@@ -221,40 +170,15 @@ class FinancingRow:
     note: str
 
 
-def parse_amount(text: str) -> Decimal:
-    """'1,234.5', '1234.5万元', '12亿' (→ 120000) as 万元; must be > 0."""
-    raw = (text or "").strip().replace(",", "").replace("，", "")
-    factor = Decimal(1)
-    if raw.endswith(("亿元", "亿")):
-        raw, factor = re.sub(r"亿元?$", "", raw), Decimal(10000)
-    raw = re.sub(r"(万元|万)$", "", raw).strip()
-    try:
-        value = Decimal(raw) * factor
-    except InvalidOperation:
-        raise ValueError(_("金额“%(v)s”不是数字（单位：万元）", v=text)) from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError(_("金额须大于 0（万元）"))
-    if value >= service.MAX_AMOUNT:
-        raise ValueError(_("金额过大，请确认单位为万元"))
-    return value
-
-
 def parse_financing(values: dict, ctx) -> FinancingRow:
-    problems: list = []
-    code = _code(values, problems)
-    name = (values.get("firm_name") or "").strip()
-    firm = _firm(code, name, problems)
-    kind = _choice(values.get("kind"), FINANCING_TYPES, TYPE_ALIASES, _("未知的融资类型“%(v)s”（可选：%(all)s）"),
-                   "kind", problems)
-    amount = None
-    try:
-        amount = parse_amount(values.get("amount", ""))
-    except ValueError as exc:
-        problems.append(("amount", str(exc)))
-    on = _date(values, "on", problems, required=True)
-    if problems:
-        raise RowInvalid(problems)
-    return FinancingRow(code, name, firm.id if firm else None, kind, amount, on, (values.get("note") or "").strip())
+    row = Row(values)
+    code = credit_code(row)
+    firm = known_firm(row, code)
+    kind = row.choice("kind", FINANCING_TYPES, TYPE_ALIASES, required=True)
+    amount = row.amount("amount", required=True, positive=True, maximum=service.MAX_AMOUNT)
+    on = row.date("on", required=True, message=_l("请填写日期"))
+    row.check()
+    return FinancingRow(code, row.text("firm_name"), firm.id if firm else None, kind, amount, on, row.text("note"))
 
 
 def apply_financing(row: FinancingRow, ctx) -> str:

@@ -8,10 +8,8 @@ from flask_login import current_user
 
 from core import dates
 from core import tabular
-from core.db import db
-from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import can, get_in_scope_or_404, requires
-from core.records import check_version
+from core.saving import save
 from core.timeline import TimelineItem
 from finance import criteria, service, spreadsheets
 from finance.forms import (CandidateEditForm, CandidateForm, CriterionForm, FinancingEditForm, FinancingForm,
@@ -78,19 +76,15 @@ def candidate_export():
 @requires("finance.edit")
 def candidate_create():
     form = CandidateForm()
-    if form.validate_on_submit():
-        try:
-            firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data, name=form.firm_name.data)
-            cand = service.add_candidate(current_user, firm=firm, **_candidate_values(form),
-                                         entered_on=form.entered_on.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已加入拟上市企业资源库"), "success")
-            return redirect(url_for("finance.candidate_detail", cid=cand.id))
+    if form.validate_on_submit() and (saved := save(form, lambda: _add_candidate(form))):
+        flash(_("已加入拟上市企业资源库"), "success")
+        return redirect(url_for("finance.candidate_detail", cid=saved.result.id))
     return render_template("finance/candidate_form.html", form=form, candidate=None)
+
+
+def _add_candidate(form) -> IpoCandidate:
+    firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data, name=form.firm_name.data)
+    return service.add_candidate(current_user, firm=firm, **_candidate_values(form), entered_on=form.entered_on.data)
 
 
 def _candidate_values(form) -> dict:
@@ -116,22 +110,11 @@ def candidate_detail(cid):
 def candidate_edit(cid):
     cand = get_in_scope_or_404(IpoCandidate, cid, "finance.edit")
     form = CandidateEditForm(obj=cand)
-    changes = []
-    if form.validate_on_submit():
-        try:
-            check_version(cand, form.version.data)
-            service.update_candidate(cand, current_user, entered_on=form.entered_on.data,
-                                     **_candidate_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            changes = exc.changes if isinstance(exc, StaleRecordError) else []
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("finance.candidate_detail", cid=cid))
-    form.version.data = cand.version   # after a stale save: the user re-saves knowingly
-    return render_template("finance/candidate_form.html", form=form, candidate=cand, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: service.update_candidate(
+            cand, current_user, entered_on=form.entered_on.data, **_candidate_values(form)), record=cand):
+        flash(_("已保存"), "success")
+        return redirect(url_for("finance.candidate_detail", cid=cid))
+    return render_template("finance/candidate_form.html", form=form, candidate=cand)
 
 
 @bp.route("/candidates/<int:cid>/stage", methods=["GET", "POST"])
@@ -140,19 +123,11 @@ def candidate_stage(cid):
     cand = get_in_scope_or_404(IpoCandidate, cid, "finance.edit")
     form = StageForm() if request.method == "POST" else StageForm(on=dates.today(), stage=cand.next_stage)
     back = "board" if request.values.get("back") == "board" else "detail"
-    if form.validate_on_submit():
-        try:
-            service.move_stage(cand, stage=form.stage.data, on=form.on.data, note=form.note.data or "",
-                               stock_code=form.stock_code.data, actor=current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("%(firm)s：阶段已更新为“%(stage)s”", firm=cand.firm.name, stage=_(cand.current_stage)),
-                  "success")
-            return redirect(url_for("finance.board") if back == "board"
-                            else url_for("finance.candidate_detail", cid=cid))
+    if form.validate_on_submit() and save(form, lambda: service.move_stage(
+            cand, stage=form.stage.data, on=form.on.data, note=form.note.data or "",
+            stock_code=form.stock_code.data, actor=current_user)):
+        flash(_("%(firm)s：阶段已更新为“%(stage)s”", firm=cand.firm.name, stage=_(cand.current_stage)), "success")
+        return redirect(url_for("finance.board") if back == "board" else url_for("finance.candidate_detail", cid=cid))
     return render_template("finance/candidate_stage.html", c=cand, form=form, back=back)
 
 
@@ -187,19 +162,16 @@ def financing_export():
 def financing_create():
     form = FinancingForm() if request.method == "POST" else FinancingForm(on=dates.today(),
                                                                           uscc=request.args.get("uscc", ""))
-    if form.validate_on_submit():
-        try:
-            firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data)
-            event = service.record_financing(current_user, firm=firm, kind=form.kind.data,
-                                             amount=form.amount.data, on=form.on.data, note=form.note.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已记录融资事件"), "success")
-            return redirect(url_for("finance.financing_list", year=event.on.year))
+    if form.validate_on_submit() and (saved := save(form, lambda: _record_financing(form))):
+        flash(_("已记录融资事件"), "success")
+        return redirect(url_for("finance.financing_list", year=saved.result.on.year))
     return render_template("finance/financing_form.html", form=form, event=None)
+
+
+def _record_financing(form) -> FinancingEvent:
+    firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data)
+    return service.record_financing(current_user, firm=firm, kind=form.kind.data, amount=form.amount.data,
+                                    on=form.on.data, note=form.note.data)
 
 
 @bp.route("/financing/<int:eid>/edit", methods=["GET", "POST"])
@@ -207,22 +179,12 @@ def financing_create():
 def financing_edit(eid):
     event = get_in_scope_or_404(FinancingEvent, eid, "finance.edit")
     form = FinancingEditForm(obj=event)
-    changes = []
-    if form.validate_on_submit():
-        try:
-            check_version(event, form.version.data)
-            service.update_financing(event, current_user, kind=form.kind.data, amount=form.amount.data,
-                                     on=form.on.data, note=form.note.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            changes = exc.changes if isinstance(exc, StaleRecordError) else []
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("finance.financing_list", year=event.on.year))
-    form.version.data = event.version
-    return render_template("finance/financing_form.html", form=form, event=event, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: service.update_financing(
+            event, current_user, kind=form.kind.data, amount=form.amount.data, on=form.on.data,
+            note=form.note.data), record=event):
+        flash(_("已保存"), "success")
+        return redirect(url_for("finance.financing_list", year=event.on.year))
+    return render_template("finance/financing_form.html", form=form, event=event)
 
 
 # ----------------------------------------------------------------------------- listing criteria
@@ -244,16 +206,10 @@ def _criterion_values(form) -> dict:
 @requires("finance.admin")
 def criterion_create():
     form = CriterionForm()
-    if form.validate_on_submit():
-        try:
-            criteria.create_criterion(current_user, **_criterion_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("finance.criteria_list"))
+    if form.validate_on_submit() and save(form, lambda: criteria.create_criterion(current_user,
+                                                                                  **_criterion_values(form))):
+        flash(_("已保存"), "success")
+        return redirect(url_for("finance.criteria_list"))
     return render_template("finance/criterion_form.html", form=form, crit=None)
 
 
@@ -262,21 +218,11 @@ def criterion_create():
 def criterion_edit(crit_id):
     crit = get_in_scope_or_404(ListingCriterion, crit_id, "finance.admin")
     form = CriterionForm(obj=crit)
-    changes = []
-    if form.validate_on_submit():
-        try:
-            check_version(crit, form.version.data)
-            criteria.update_criterion(crit, current_user, **_criterion_values(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            changes = exc.changes if isinstance(exc, StaleRecordError) else []
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("finance.criteria_list"))
-    form.version.data = crit.version
-    return render_template("finance/criterion_form.html", form=form, crit=crit, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: criteria.update_criterion(
+            crit, current_user, **_criterion_values(form)), record=crit):
+        flash(_("已保存"), "success")
+        return redirect(url_for("finance.criteria_list"))
+    return render_template("finance/criterion_form.html", form=form, crit=crit)
 
 
 def timeline_items(firm_id: int, user) -> list:

@@ -1,10 +1,7 @@
 """Export of the roll-up in the layout of 附件1 (主要工作目标分解表), plus the text targets."""
 from datetime import date
-from typing import Any, Sequence
 
-import openpyxl
-
-from core import tabular
+from core.tabular import write_workbook
 from goals.rollup import Row, rollup_rows
 
 STATUS_ZH = {"achieved": "已完成", "on_track": "正常", "at_risk": "预警", "behind": "滞后"}
@@ -21,20 +18,6 @@ TEXT_HEADERS = {
     "en": ("Category", "Indicator", "Unit", "Target year", "Target", "Source", "Plan text",
            "Responsible units", "Current value", "Progress", "Status", "As of"),
 }
-
-
-def write_workbook(sheets: Sequence[tuple[str, Sequence[str], list[Sequence[Any]], dict[int, str]]]) -> bytes:
-    """Several sheets in one workbook, each with core.tabular's cell rules (formula escaping, types)."""
-    wb = openpyxl.Workbook(write_only=True)
-    for name, headers, rows, column_types in sheets:
-        formats = tabular._column_formats(column_types)
-        ws = wb.create_sheet(tabular._sheet_title(name))
-        sample = [list(r) for r in rows[:200]]
-        tabular._setup_sheet(ws, headers, sample, formats)
-        ws.append(tabular._header_cells(ws, headers))
-        for row in rows:
-            ws.append(tabular._xlsx_row(ws, row, formats))
-    return tabular._save(wb)
 
 
 def _target_text(value, approximate: bool, value_max=None):

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from core import indicators
 from core.auth.models import Unit
 from core.db import db
-from core.errors import ServiceError, bind_service_error
 from core.permissions import can, ensure, requires
 from core.redirects import safe_next
+from core.saving import act, save
 from core import dates
 from goals import rollup as ru
 from goals import service
@@ -145,22 +145,18 @@ def goal_report(key):
     form = ReportForm()
     if request.method == "GET" and request.args.get("period"):
         form.period.data = request.args["period"]
-    if form.validate_on_submit():
-        upload = form.evidence.data
-        evidence = (upload.filename, upload.read()) if upload and getattr(upload, "filename", "") else None
-        try:
-            service.save_report(goal, period=form.period.data, value=form.value.data, note=form.note.data,
-                                actor=current_user, unit=current_user.unit, evidence=evidence,
-                                submit=not form.draft.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存草稿") if form.draft.data else _("已提交，等待审核"), "success")
-            return redirect(url_for("goals.goal_detail", key=goal.key))
+    if form.validate_on_submit() and save(form, lambda: service.save_report(
+            goal, period=form.period.data, value=form.value.data, note=form.note.data, actor=current_user,
+            unit=current_user.unit, evidence=_evidence(form), submit=not form.draft.data)):
+        flash(_("已保存草稿") if form.draft.data else _("已提交，等待审核"), "success")
+        return redirect(url_for("goals.goal_detail", key=goal.key))
     return render_template("goals/report_form.html", goal=goal, form=form, lang=lang(),
                            reports=service.reports_of(goal))
+
+
+def _evidence(form):
+    upload = form.evidence.data
+    return (upload.filename, upload.read()) if upload and getattr(upload, "filename", "") else None
 
 
 def _report_or_404(rid: int) -> ReportedValue:
@@ -175,13 +171,7 @@ def _decide(rid: int, action, done: str):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(rv, form)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if act(lambda: action(rv, form)):
         flash(done, "success")
     return redirect(safe_next(request.form.get("next"), url_for("goals.goal_detail", key=rv.goal.key)))
 
@@ -250,8 +240,7 @@ def notification_read(nid):
         abort(403)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    service.mark_read(note)
-    db.session.commit()
+    act(lambda: service.mark_read(note))
     return redirect(url_for("goals.unit_page", code=note.unit.code))
 
 

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from core import scheduler
 from core.db import db
-from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import requires
-from core.records import check_version
+from core.saving import act, save
 from core import dates
 from goals import jobs, service
 from goals.forms import EmptyForm, TargetForm, ThresholdForm
@@ -23,28 +22,16 @@ def target_edit(tid):
     if target is None:
         abort(404)
     form = TargetForm()
-    changes = []
     if not form.is_submitted():
         form.value.data = _plain(target.value)
         form.value_max.data = _plain(target.value_max)
         form.version.data = target.version
-    elif form.validate():
-        try:
-            check_version(target, form.version.data)
-            service.revise_target(target, value=form.value.data, value_max=form.value_max.data,
-                                  note=form.note.data, actor=current_user)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            changes = exc.changes
-            bind_service_error(form, exc)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("目标值已修改，修改记录已保存"), "success")
-            return redirect(url_for("goals.goal_detail", key=target.goal.key))
-    return render_template("goals/target_edit.html", target=target, form=form, changes=changes, lang=lang())
+    elif form.validate() and save(form, lambda: service.revise_target(
+            target, value=form.value.data, value_max=form.value_max.data, note=form.note.data, actor=current_user),
+            record=target):
+        flash(_("目标值已修改，修改记录已保存"), "success")
+        return redirect(url_for("goals.goal_detail", key=target.goal.key))
+    return render_template("goals/target_edit.html", target=target, form=form, lang=lang())
 
 
 def _plain(value):
@@ -75,14 +62,7 @@ def threshold_update(rid):
     form = ThresholdForm(prefix=f"t{rule.id}")
     if not form.validate_on_submit():
         flash(_("请填写阈值"), "danger")
-        return redirect(url_for("goals.threshold_list"))
-    try:
-        service.update_threshold(rule, min_ratio=form.min_ratio.data, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    elif act(lambda: service.update_threshold(rule, min_ratio=form.min_ratio.data, actor=current_user)):
         flash(_("阈值已保存"), "success")
     return redirect(url_for("goals.threshold_list"))
 

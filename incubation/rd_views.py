@@ -7,11 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.permissions import get_in_scope_or_404, requires
-from core.records import check_version
+from core.saving import save
 from incubation import service
 from incubation.forms import AllianceForm, AllianceMemberForm, InstitutionEditForm, InstitutionForm
 from incubation.models import INSTITUTION_LEVELS, Alliance, RDInstitution
-from incubation.views import attempt, bp
+from incubation.views import bp
 
 
 @bp.route("/institutions")
@@ -30,13 +30,11 @@ def institution_list():
 @requires("incubation.edit")
 def institution_create():
     form = InstitutionForm()
-    if form.validate_on_submit():
-        ok, _inst = attempt(form, lambda: service.register_institution(
+    if form.validate_on_submit() and save(form, lambda: service.register_institution(
             current_user, uscc=form.uscc.data, firm_name=form.firm_name.data, name=form.name.data,
-            level=form.level.data, recognized_on=form.recognized_on.data, revoked_on=form.revoked_on.data))
-        if ok:
-            flash(_("研发机构已登记"), "success")
-            return redirect(url_for("incubation.institution_list"))
+            level=form.level.data, recognized_on=form.recognized_on.data, revoked_on=form.revoked_on.data)):
+        flash(_("研发机构已登记"), "success")
+        return redirect(url_for("incubation.institution_list"))
     return render_template("incubation/record_form.html", form=form, title=_("登记企业研发机构"),
                            back=url_for("incubation.institution_list"), form_id="institution-form")
 
@@ -48,16 +46,11 @@ def institution_edit(inst_id):
     form = InstitutionEditForm(obj=inst)
     if request.method == "GET":
         form.version.data = inst.version
-    if form.validate_on_submit():
-        def save():
-            check_version(inst, form.version.data)
-            return service.update_institution(inst, current_user, name=form.name.data, level=form.level.data,
-                                              recognized_on=form.recognized_on.data,
-                                              revoked_on=form.revoked_on.data)
-        ok, _changed = attempt(form, save)
-        if ok:
-            flash(_("研发机构已保存"), "success")
-            return redirect(url_for("incubation.institution_list"))
+    if form.validate_on_submit() and save(form, lambda: service.update_institution(
+            inst, current_user, name=form.name.data, level=form.level.data, recognized_on=form.recognized_on.data,
+            revoked_on=form.revoked_on.data), record=inst):
+        flash(_("研发机构已保存"), "success")
+        return redirect(url_for("incubation.institution_list"))
     return render_template("incubation/record_form.html", form=form,
                            title=_("修改研发机构：%(name)s", name=inst.name),
                            back=url_for("incubation.institution_list"), form_id="institution-form",
@@ -77,13 +70,11 @@ def alliance_list():
 @requires("incubation.edit")
 def alliance_create():
     form = AllianceForm()
-    if form.validate_on_submit():
-        ok, alliance = attempt(form, lambda: service.create_alliance(
+    if form.validate_on_submit() and (saved := save(form, lambda: service.create_alliance(
             current_user, name=form.name.data, founded_on=form.founded_on.data, sector=form.sector.data,
-            note=form.note.data, lead_uscc=form.lead_uscc.data or None))
-        if ok:
-            flash(_("联盟已登记"), "success")
-            return redirect(url_for("incubation.alliance_detail", alliance_id=alliance.id))
+            note=form.note.data, lead_uscc=form.lead_uscc.data or None))):
+        flash(_("联盟已登记"), "success")
+        return redirect(url_for("incubation.alliance_detail", alliance_id=saved.result.id))
     return render_template("incubation/record_form.html", form=form, title=_("登记产业技术创新联盟"),
                            back=url_for("incubation.alliance_list"), form_id="alliance-form")
 
@@ -100,10 +91,8 @@ def alliance_detail(alliance_id):
 def alliance_member_add(alliance_id):
     alliance = get_in_scope_or_404(Alliance, alliance_id, "incubation.edit")
     form = AllianceMemberForm()
-    if form.validate_on_submit():
-        ok, _m = attempt(form, lambda: service.add_alliance_member(
-            current_user, alliance=alliance, uscc=form.uscc.data, joined_on=form.joined_on.data))
-        if ok:
-            flash(_("已添加联盟成员"), "success")
-            return redirect(url_for("incubation.alliance_detail", alliance_id=alliance_id))
+    if form.validate_on_submit() and save(form, lambda: service.add_alliance_member(
+            current_user, alliance=alliance, uscc=form.uscc.data, joined_on=form.joined_on.data)):
+        flash(_("已添加联盟成员"), "success")
+        return redirect(url_for("incubation.alliance_detail", alliance_id=alliance_id))
     return render_template("incubation/alliance_detail.html", alliance=alliance, form=form), 400

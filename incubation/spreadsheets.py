@@ -3,120 +3,39 @@
 parse_* only read (collecting every problem of a row into RowInvalid); apply_* call service.py with
 the import's actor and batch, so the same rules hold as on the forms.
 """
-import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core import dates
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid
+from core.imports import ImportKind
 from core.tabular import Column
+from core.tabular.cells import Row
 from incubation import service
 from incubation.models import CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES, Carrier
-from registry import service as registry
-from registry import uscc as uscc_codes
+from registry.cells import credit_code, firm_name_column, known_firm, lookup_firm, uscc_column
 from registry.reference import town_by_name
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-
-
-def parse_date(text: str) -> date | None:
-    """'2018-03-05', '2018/3/5', '2018.3.5', '2018年3月5日', '20180305' → date; '' → None.
-
-    Raises ValueError with a Chinese message for anything else (incl. impossible dates).
-    """
-    text = (text or "").strip()
-    if not text:
+def _carrier(row: Row, key: str = "carrier") -> Carrier | None:
+    """The carrier a row names (by its registered name); unknown or archived carriers are problems."""
+    name = row.required(key, _("载体名称不能为空"))
+    if not name:
         return None
-    m = _DATE_RE.match(text)
-    parts = m.groups() if m else ((text[:4], text[4:6], text[6:]) if re.fullmatch(r"\d{8}", text) else None)
-    if parts is None:
-        raise ValueError(_("日期格式无效：%(v)s（应为 YYYY-MM-DD）", v=text))
-    try:
-        return date(*(int(p) for p in parts))
-    except ValueError:
-        raise ValueError(_("不存在的日期：%(v)s", v=text)) from None
+    carrier = service.carrier_by_name(name)
+    if carrier is None or carrier.archived_at is not None:
+        row.problem(key, _("未知的载体：%(v)s（请先登记该载体）", v=name))
+        return None
+    return carrier
 
 
-class _Row:
-    """Collects a row's problems; `raise_if_any()` raises them together."""
-
-    def __init__(self, values: dict):
-        self.values, self.problems = values, []
-
-    def text(self, key: str) -> str:
-        return (self.values.get(key) or "").strip()
-
-    def required(self, key: str, label: str) -> str:
-        value = self.text(key)
-        if not value:
-            self.problems.append((key, _("%(label)s不能为空", label=label)))
-        return value
-
-    def date(self, key: str, label: str = "", required: bool = False) -> date | None:
-        if required and not self.required(key, label):
-            return None
-        try:
-            return parse_date(self.text(key))
-        except ValueError as exc:
-            self.problems.append((key, str(exc)))
-            return None
-
-    def choice(self, key: str, label: str, choices, required: bool = True) -> str | None:
-        value = self.text(key)
-        if not value:
-            return self.required(key, label) or None if required else None
-        if value not in choices:
-            self.problems.append((key, _("%(label)s无效：%(v)s（应为 %(choices)s）", label=label, v=value,
-                                         choices="、".join(choices))))
-            return None
-        return value
-
-    def number(self, key: str, integer: bool = False) -> Decimal | int | None:
-        raw = self.text(key).replace(",", "").replace("，", "")
-        if not raw:
-            return None
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            self.problems.append((key, _("不是有效的数字：%(v)s", v=raw)))
-            return None
-        if not value.is_finite() or value < 0 or (integer and value != value.to_integral_value()):
-            self.problems.append((key, _("应为非负整数：%(v)s", v=raw) if integer else _("不能为负数：%(v)s", v=raw)))
-            return None
-        return int(value) if integer else value
-
-    def carrier(self, key: str = "carrier") -> Carrier | None:
-        name = self.required(key, _("载体名称"))
-        if not name:
-            return None
-        carrier = service.carrier_by_name(name)
-        if carrier is None or carrier.archived_at is not None:
-            self.problems.append((key, _("未知的载体：%(v)s（请先登记该载体）", v=name)))
-            return None
-        return carrier
-
-    def firm_code(self, key: str = "uscc") -> str:
-        raw = self.required(key, _("统一社会信用代码"))
-        if not raw:
-            return ""
-        try:
-            return uscc_codes.validate(raw)
-        except uscc_codes.USCCError as exc:
-            self.problems.append((key, exc.message))
-            return ""
-
-    def known_firm(self, code: str, name_key: str = "firm_name") -> None:
-        """An unknown credit code needs a firm name (the firm is then created on apply)."""
-        if code and registry.find_firm(code) is None and not self.text(name_key):
-            self.problems.append((name_key, _("该信用代码不在企业库中，请填写企业名称以同时登记该企业")))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise RowInvalid(self.problems)
+def _town(text: str) -> str:
+    found = town_by_name(text)
+    if found is None:
+        raise ValueError(_("未知的街道/镇：%(v)s", v=text))
+    return found[0]
 
 
 def _outcome_of(result) -> str:
@@ -147,33 +66,22 @@ class CarrierRow:
 
 
 def parse_carrier(values: dict, ctx) -> CarrierRow:
-    row = _Row(values)
-    name = row.required("name", _("载体名称"))
+    row = Row(values)
+    name = row.required("name", _l("载体名称不能为空"))
     fields = {
         "name": name,
-        "carrier_type": row.choice("carrier_type", _("载体类型"), CARRIER_TYPES),
-        "level": row.choice("level", _("级别"), LEVELS),
+        "carrier_type": row.choice("carrier_type", CARRIER_TYPES, required=True),
+        "level": row.choice("level", LEVELS, required=True),
         "operator": row.text("operator"), "address": row.text("address"),
-        "town_code": _town(row), "area_m2": row.number("area_m2"),
+        "town_code": row.cell("town", _town), "area_m2": row.number("area_m2"),
         "capacity": row.number("capacity", integer=True),
-        "opened_on": row.date("opened_on", _("启用日期"), required=True),
+        "opened_on": row.date("opened_on", required=True),
         "recognized_on": row.date("recognized_on"), "closed_on": row.date("closed_on"),
     }
-    row.raise_if_any()
+    row.check()
     if fields["closed_on"] and fields["closed_on"] < fields["opened_on"]:
         raise ServiceError(_("关闭日期不能早于启用日期"), field="closed_on")
     return CarrierRow(name, fields)
-
-
-def _town(row: _Row) -> str | None:
-    text = row.text("town")
-    if not text:
-        return None
-    found = town_by_name(text)
-    if found is None:
-        row.problems.append(("town", _("未知的街道/镇：%(v)s", v=text)))
-        return None
-    return found[0]
 
 
 def apply_carrier(parsed: CarrierRow, ctx) -> str:
@@ -188,8 +96,7 @@ def apply_carrier(parsed: CarrierRow, ctx) -> str:
 # --------------------------------------------------------------------------- tenancies
 
 TENANCY_COLUMNS = (
-    Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "USCC", "社会信用代码"), required=True),
-    Column("firm_name", "企业名称", "Firm name", aliases=("在孵企业名称", "企业")),
+    uscc_column(), firm_name_column("在孵企业名称"),
     Column("carrier", "载体名称", "Carrier", aliases=("所在载体", "孵化器名称", "众创空间名称", "孵化载体"),
            required=True),
     Column("entered_on", "入孵日期", "Entered on", aliases=("入驻日期", "入孵时间", "入驻时间"), required=True),
@@ -209,24 +116,23 @@ class TenancyRow:
 
 
 def parse_tenancy(values: dict, ctx) -> TenancyRow:
-    row = _Row(values)
-    code = row.firm_code()
-    row.known_firm(code)
-    carrier = row.carrier()
-    entered = row.date("entered_on", _("入孵日期"), required=True)
+    row = Row(values)
+    code = credit_code(row)
+    firm = known_firm(row, code)
+    carrier = _carrier(row)
+    entered = row.date("entered_on", required=True)
     left = row.date("left_on")
-    outcome = row.choice("outcome", _("去向"), OUTCOMES, required=False)
-    row.raise_if_any()
+    outcome = row.choice("outcome", OUTCOMES)
+    row.check()
     parsed = TenancyRow(code, row.text("firm_name"), carrier, entered, left, outcome)
     service.check_tenancy_period(carrier, entered, left, outcome)
-    firm = registry.find_firm(code)
     if firm is not None and service.find_tenancy(firm.id, carrier.id, entered) is None:
         service.check_no_overlap(firm.id, carrier, entered, left, None)
     return parsed
 
 
 def apply_tenancy(p: TenancyRow, ctx) -> str:
-    firm = registry.find_firm(p.uscc)
+    firm = lookup_firm(p.uscc)
     existing = service.find_tenancy(firm.id, p.carrier.id, p.entered_on) if firm else None
     if existing is None:
         service.register_tenancy(ctx.actor, carrier=p.carrier, uscc=p.uscc, firm_name=p.firm_name,
@@ -256,13 +162,13 @@ class MakerRow:
 
 
 def parse_maker(values: dict, ctx) -> MakerRow:
-    row = _Row(values)
-    carrier = row.carrier()
-    year = row.number("year", integer=True) if row.required("year", _("年份")) else None
+    row = Row(values)
+    carrier = _carrier(row)
+    year = row.number("year", integer=True, required=True)
     if year is not None and not 2000 <= year <= dates.today().year + 1:
-        row.problems.append(("year", _("年份无效")))
-    makers = row.number("makers", integer=True) if row.required("makers", _("创客人数")) else None
-    row.raise_if_any()
+        row.problem("year", _("年份无效"))
+    makers = row.number("makers", integer=True, required=True)
+    row.check()
     return MakerRow(carrier, year, makers)
 
 
@@ -274,8 +180,7 @@ def apply_maker(p: MakerRow, ctx) -> str:
 # --------------------------------------------------------------------------- institutions
 
 INSTITUTION_COLUMNS = (
-    Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "USCC"), required=True),
-    Column("firm_name", "企业名称", "Firm name", aliases=("依托企业",)),
+    uscc_column(), firm_name_column("依托企业"),
     Column("name", "研发机构名称", "Institution name", aliases=("机构名称", "研究院名称"), required=True),
     Column("level", "级别", "Level", aliases=("认定级别", "类别"), required=True),
     Column("recognized_on", "认定日期", "Recognised on", aliases=("认定时间",), required=True),
@@ -294,21 +199,21 @@ class InstitutionRow:
 
 
 def parse_institution(values: dict, ctx) -> InstitutionRow:
-    row = _Row(values)
-    code = row.firm_code()
-    row.known_firm(code)
-    name = row.required("name", _("研发机构名称"))
-    level = row.choice("level", _("级别"), INSTITUTION_LEVELS)
-    recognized = row.date("recognized_on", _("认定日期"), required=True)
+    row = Row(values)
+    code = credit_code(row)
+    known_firm(row, code)
+    name = row.required("name", _l("研发机构名称不能为空"))
+    level = row.choice("level", INSTITUTION_LEVELS, required=True)
+    recognized = row.date("recognized_on", required=True)
     revoked = row.date("revoked_on")
-    row.raise_if_any()
+    row.check()
     if revoked and revoked < recognized:
         raise ServiceError(_("撤销日期不能早于认定日期"), field="revoked_on")
     return InstitutionRow(code, row.text("firm_name"), name, level, recognized, revoked)
 
 
 def apply_institution(p: InstitutionRow, ctx) -> str:
-    firm = registry.find_firm(p.uscc)
+    firm = lookup_firm(p.uscc)
     existing = service.institution_of(firm.id, p.level, p.name) if firm else None
     if existing is None:
         service.register_institution(ctx.actor, uscc=p.uscc, firm_name=p.firm_name, name=p.name, level=p.level,

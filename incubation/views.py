@@ -5,16 +5,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from core import dates
 from core.db import db
-from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.indicators import get as get_indicator
 from core.permissions import get_in_scope_or_404, requires
-from core.records import check_version
+from core.saving import save
 from incubation import metrics, queries, service
 from incubation.forms import (AsOfForm, CarrierForm, MakerCountForm, TenancyEditForm, TenancyEndForm,
                               TenancyRegisterForm)
@@ -27,31 +24,6 @@ bp = Blueprint("incubation", __name__, url_prefix="/incubation")
 @bp.app_template_filter("town_name")
 def town_name(code):
     return dict(towns()).get(code or "", "")
-
-
-def attempt(form, action):
-    """Run `action()` and commit (one transaction). A rule breach rolls back and lands on the form.
-
-    Returns (True, result) or (False, None).
-    """
-    try:
-        result = action()
-        db.session.commit()
-        return True, result
-    except StaleRecordError as exc:
-        g.stale_changes = exc.changes
-        _fail(form, exc)
-    except ServiceError as exc:
-        _fail(form, exc)
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        form.form_errors.append(_("保存失败：该记录刚被他人修改或与已有记录冲突，请刷新页面后重试。"))
-    return False, None
-
-
-def _fail(form, exc: ServiceError) -> None:
-    db.session.rollback()
-    bind_service_error(form, exc)
 
 
 def as_of_date() -> date:
@@ -107,11 +79,10 @@ def carrier_list():
 @requires("incubation.edit")
 def carrier_create():
     form = CarrierForm()
-    if form.validate_on_submit():
-        ok, carrier = attempt(form, lambda: service.create_carrier(current_user, **_carrier_fields(form)))
-        if ok:
-            flash(_("载体已登记"), "success")
-            return redirect(url_for("incubation.carrier_detail", carrier_id=carrier.id))
+    if form.validate_on_submit() and (saved := save(
+            form, lambda: service.create_carrier(current_user, **_carrier_fields(form)))):
+        flash(_("载体已登记"), "success")
+        return redirect(url_for("incubation.carrier_detail", carrier_id=saved.result.id))
     return render_template("incubation/carrier_form.html", form=form, carrier=None)
 
 
@@ -122,14 +93,10 @@ def carrier_edit(carrier_id):
     form = CarrierForm(obj=carrier)
     if request.method == "GET":
         form.version.data = carrier.version
-    if form.validate_on_submit():
-        def save():
-            check_version(carrier, form.version.data)
-            return service.update_carrier(carrier, current_user, **_carrier_fields(form))
-        ok, _changed = attempt(form, save)
-        if ok:
-            flash(_("载体信息已保存"), "success")
-            return redirect(url_for("incubation.carrier_detail", carrier_id=carrier_id))
+    if form.validate_on_submit() and save(
+            form, lambda: service.update_carrier(carrier, current_user, **_carrier_fields(form)), record=carrier):
+        flash(_("载体信息已保存"), "success")
+        return redirect(url_for("incubation.carrier_detail", carrier_id=carrier_id))
     return render_template("incubation/carrier_form.html", form=form, carrier=carrier)
 
 
@@ -170,12 +137,10 @@ def _funnel_url(carrier) -> str | None:
 def maker_count_save(carrier_id):
     carrier = get_in_scope_or_404(Carrier, carrier_id, "incubation.edit")
     form = MakerCountForm()
-    if form.validate_on_submit():
-        ok, _row = attempt(form, lambda: service.set_maker_count(
-            current_user, carrier=carrier, year=form.year.data, makers=form.makers.data))
-        if ok:
-            flash(_("创客人数已保存"), "success")
-            return redirect(url_for("incubation.carrier_detail", carrier_id=carrier_id))
+    if form.validate_on_submit() and save(form, lambda: service.set_maker_count(
+            current_user, carrier=carrier, year=form.year.data, makers=form.makers.data)):
+        flash(_("创客人数已保存"), "success")
+        return redirect(url_for("incubation.carrier_detail", carrier_id=carrier_id))
     return _render_carrier(carrier, form), 400
 
 
@@ -204,11 +169,11 @@ def tenancy_create():
         form.carrier_id.data = int(request.args["carrier_id"])
     if form.validate_on_submit():
         carrier = get_in_scope_or_404(Carrier, form.carrier_id.data, "incubation.edit")
-        ok, tenancy = attempt(form, lambda: service.register_tenancy(
+        saved = save(form, lambda: service.register_tenancy(
             current_user, carrier=carrier, uscc=form.uscc.data, firm_name=form.firm_name.data,
             entered_on=form.entered_on.data, note=form.note.data))
-        if ok:
-            flash(_("已登记在孵企业：%(name)s", name=tenancy.firm.name), "success")
+        if saved:
+            flash(_("已登记在孵企业：%(name)s", name=saved.result.firm.name), "success")
             return redirect(url_for("incubation.carrier_detail", carrier_id=carrier.id))
     return render_template("incubation/tenancy_form.html", form=form, no_carriers=not live)
 
@@ -220,16 +185,11 @@ def tenancy_edit(tenancy_id):
     form = TenancyEditForm(obj=tenancy)
     if request.method == "GET":
         form.version.data, form.outcome.data = tenancy.version, tenancy.outcome or ""
-    if form.validate_on_submit():
-        def save():
-            check_version(tenancy, form.version.data)
-            return service.update_tenancy(tenancy, current_user, entered_on=form.entered_on.data,
-                                          left_on=form.left_on.data, outcome=form.outcome.data,
-                                          note=form.note.data)
-        ok, _changed = attempt(form, save)
-        if ok:
-            flash(_("入孵记录已保存"), "success")
-            return redirect(url_for("incubation.carrier_detail", carrier_id=tenancy.carrier_id))
+    if form.validate_on_submit() and save(form, lambda: service.update_tenancy(
+            tenancy, current_user, entered_on=form.entered_on.data, left_on=form.left_on.data,
+            outcome=form.outcome.data, note=form.note.data), record=tenancy):
+        flash(_("入孵记录已保存"), "success")
+        return redirect(url_for("incubation.carrier_detail", carrier_id=tenancy.carrier_id))
     return render_template("incubation/tenancy_edit.html", form=form, tenancy=tenancy)
 
 
@@ -242,10 +202,8 @@ def tenancy_end(tenancy_id):
     if request.method == "GET":
         form.outcome.data = request.args.get("outcome") if request.args.get("outcome") in OUTCOMES_EN else "毕业"
         form.left_on.data = dates.today()
-    if form.validate_on_submit():
-        ok, _t = attempt(form, lambda: service.end_tenancy(
-            tenancy, current_user, outcome=form.outcome.data, left_on=form.left_on.data, note=form.note.data))
-        if ok:
-            flash(_("已办理%(outcome)s：%(name)s", outcome=_(tenancy.outcome), name=tenancy.firm.name), "success")
-            return redirect(url_for("incubation.carrier_detail", carrier_id=tenancy.carrier_id))
+    if form.validate_on_submit() and save(form, lambda: service.end_tenancy(
+            tenancy, current_user, outcome=form.outcome.data, left_on=form.left_on.data, note=form.note.data)):
+        flash(_("已办理%(outcome)s：%(name)s", outcome=_(tenancy.outcome), name=tenancy.firm.name), "success")
+        return redirect(url_for("incubation.carrier_detail", carrier_id=tenancy.carrier_id))
     return render_template("incubation/tenancy_end.html", form=form, tenancy=tenancy)

@@ -14,6 +14,8 @@ brackets ``()（）[]【】``)::
   after the name (``万元人民币``, ``万人民币元``) and a trailing 整 are accepted.
 * A bare number (``500``) means 万元人民币. A number with a currency but no
   multiplier is in whole units: ``5000元`` → 0.5 万元, ``13美元`` → 0.0013 万美元.
+* Chinese numerals as printed on business licences (``壹佰万元整``, ``人民币伍拾万元``) are
+  read with cn2an first.
 * ``N/A``, ``-``, ``--``, ``—``, ``无``, ``暂无``, empty, ``None`` and NaN → ``None``.
 * Negative amounts raise ``negative``; anything else unrecognised ``unparseable``.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -215,10 +218,26 @@ def _parse_text(raw: str) -> Capital | None:
     text = _clean(raw)
     if text in _NULL_TOKENS:
         return None
-    match = _AMOUNT_RE.fullmatch(text)
+    match = _AMOUNT_RE.fullmatch(text) or _AMOUNT_RE.fullmatch(_arabic(text))
     if not match:
         raise _unparseable(raw.strip())
     return _build(raw.strip(), match)
+
+
+_CN_DIGITS = re.compile("[零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟两]+")
+
+
+def _arabic(text: str) -> str:
+    """Capital as printed on a licence: Chinese numerals as digits ('壹佰万元整' → '1000000元整')."""
+    if not _CN_DIGITS.search(text) or text in ("万", "亿"):
+        return text
+    import cn2an   # only for the rare licence spelling
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # cn2an warns about parts it leaves as they are
+        try:
+            return cn2an.transform(text, "cn2an")
+        except (ValueError, KeyError, IndexError):
+            return text
 
 
 def _build(raw: str, match: re.Match) -> Capital:

@@ -5,23 +5,21 @@ information and the same file imported twice changes nothing the second time.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid
-from core.tabular import Column
-from registry import reference, service, uscc as uscc_mod
-from registry.capital import CapitalError
+from core.imports import ImportKind, Param
+from core.tabular import Column, cells
+from core.tabular.cells import Row
+from registry import reference, service
+from registry.cells import credit_code, known_firm, uscc_column
 from registry.models import PLAN_SECTORS
 
-USCC_COLUMN = Column("uscc", "统一社会信用代码", "Credit code",
-                     aliases=("信用代码", "社会信用代码", "统一信用代码", "USCC", "credit_code",
-                              "Unified social credit code"), required=True)
+USCC_COLUMN = uscc_column()
 
 FIRM_COLUMNS = (
     USCC_COLUMN,
@@ -71,66 +69,9 @@ FACT_COLUMNS = (
     Column("brand_output", "品牌产品产值", "Brand output", aliases=("品牌产值",)),
 )
 
-_TRUE = {"是", "Y", "YES", "TRUE", "1", "√", "✓", "✔", "规上", "高新", "上市", "已上市"}
-_FALSE = {"否", "N", "NO", "FALSE", "0", "×", "✗", "非规上", "未上市", "不是"}
-_DATE_RES = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
-_EXCEL_EPOCH = date(1899, 12, 30)
-
-
-# ----------------------------------------------------------------------------- cell parsers
-
-def parse_date(text: str) -> date:
-    """2019-03-05, 2019/3/5, 2019.3.5, 2019年3月5日, 20190305, or an Excel serial (43529)."""
-    return _parse_date((text or "").strip())
-
-
-@lru_cache(maxsize=8192)
-def _parse_date(text: str) -> date:
-    """Memoised: a file's dates repeat (a text that fails raises again, in the current language)."""
-    for pattern in _DATE_RES:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return date(*map(int, match.groups()))
-            except ValueError:
-                break
-    else:
-        serial = text[:-2] if text.endswith(".0") else text
-        if serial.isdigit() and 1 <= int(serial) <= 2958465:
-            return _EXCEL_EPOCH + timedelta(days=int(serial))
-    raise ValueError(_("无法识别的日期“%(v)s”，请使用 2019-03-05 这样的格式", v=text))
-
-
-def parse_bool(text: str) -> bool:
-    key = (text or "").strip().upper()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise ValueError(_("应填写“是”或“否”，而不是“%(v)s”", v=text))
-
-
-def _code(values: dict, problems: list) -> str | None:
-    try:
-        return uscc_mod.validate(values.get("uscc", ""))
-    except uscc_mod.USCCError as exc:
-        problems.append(("uscc", exc.message))
-        return None
-
-
-def _cell(values: dict, key: str, parser, problems: list, out: dict, name: str | None = None) -> None:
-    """Parse a non-empty cell into out[name or key]; a failure is a problem of that column."""
-    text = (values.get(key) or "").strip()
-    if not text:
-        return
-    try:
-        out[name or key] = parser(text)
-    except (ValueError, ServiceError, CapitalError) as exc:
-        problems.append((key, getattr(exc, "message", None) or str(exc)))
+def parse_date(text: str):
+    """A date in any spelling the kit accepts (kept for callers of the registry's old parser)."""
+    return cells.parse_date(text)
 
 
 # ----------------------------------------------------------------------------- firms
@@ -155,26 +96,23 @@ def _sector(text: str) -> str:
     return text
 
 
+_NAME_REQUIRED = _l("企业名称不能为空")
+_FIRM_TEXTS = ("firm_type", "business_scope", "address", "legal_rep", "park", "stock_code", "former_names")
+
+
 def parse_firm(values: dict, ctx) -> FirmRow:
-    problems: list = []
-    code = _code(values, problems)
-    name = (values.get("name") or "").strip()
-    if not name:
-        problems.append(("name", _("企业名称不能为空")))
-    fields: dict = {}
-    _cell(values, "registered_on", parse_date, problems, fields)
-    capital: dict = {}
-    _cell(values, "capital", service.capital_fields, problems, capital)   # parsed once, here
-    fields.update(capital.get("capital", {}))
-    _cell(values, "industry_code", service.resolve_industry, problems, fields)
-    _cell(values, "town_code", _town, problems, fields)
-    _cell(values, "plan_sector", _sector, problems, fields)
-    for flag in ("above_scale", "high_tech", "listed"):
-        _cell(values, flag, parse_bool, problems, fields)
-    for key in ("firm_type", "business_scope", "address", "legal_rep", "park", "stock_code", "former_names"):
-        _cell(values, key, str, problems, fields)
-    if problems:
-        raise RowInvalid(problems)
+    row = Row(values)
+    code = credit_code(row)
+    name = row.required("name", _NAME_REQUIRED)
+    given = (("registered_on", row.date("registered_on")),
+             ("industry_code", row.cell("industry_code", service.resolve_industry)),
+             ("town_code", row.cell("town_code", _town)), ("plan_sector", row.cell("plan_sector", _sector)),
+             ("above_scale", row.flag("above_scale")), ("high_tech", row.flag("high_tech")),
+             ("listed", row.flag("listed")), *((key, row.text(key) or None) for key in _FIRM_TEXTS))
+    # empty cells mean "not given": they never clear a stored value
+    fields = {key: value for key, value in given if value is not None}
+    fields.update(row.cell("capital", service.capital_fields) or {})   # registry's currency-aware parser
+    row.check()
     return FirmRow(uscc=code, name=name, fields=fields)
 
 
@@ -226,34 +164,18 @@ def _pool(ctx):
     return pool
 
 
-def _existing_firm(code: str | None, problems: list):
-    if code is None:
-        return None
-    firm = service.find_firm(code)
-    if firm is None:
-        problems.append(("uscc", _("该信用代码不在企业库中，请先导入企业")))
-    elif firm.archived_at is not None:
-        problems.append(("uscc", _("该企业已归档：%(name)s", name=firm.name)))
-    return firm
-
-
 def parse_member(values: dict, ctx) -> MemberRow:
     _pool(ctx)
-    problems: list = []
-    code = _code(values, problems)
-    _existing_firm(code, problems)
-    dates: dict = {}
-    if not (values.get("entered_on") or "").strip():
-        problems.append(("entered_on", _("请填写入库日期")))
-    _cell(values, "entered_on", parse_date, problems, dates)
-    _cell(values, "exited_on", parse_date, problems, dates)
-    if "entered_on" in dates and dates.get("exited_on") and dates["exited_on"] < dates["entered_on"]:
-        problems.append(("exited_on", _("出库日期不能早于入库日期")))
-    if problems:
-        raise RowInvalid(problems)
-    return MemberRow(uscc=code, entered_on=dates["entered_on"], exited_on=dates.get("exited_on"),
-                     reason=(values.get("reason") or "").strip(),
-                     exit_reason=(values.get("exit_reason") or "").strip())
+    row = Row(values)
+    code = credit_code(row)
+    known_firm(row, code, name_key=None)
+    entered = row.date("entered_on", required=True, message=_l("请填写入库日期"))
+    exited = row.date("exited_on")
+    if entered and exited and exited < entered:
+        row.problem("exited_on", _("出库日期不能早于入库日期"))
+    row.check()
+    return MemberRow(uscc=code, entered_on=entered, exited_on=exited, reason=row.text("reason"),
+                     exit_reason=row.text("exit_reason"))
 
 
 def apply_member(row: MemberRow, ctx) -> str:
@@ -294,14 +216,15 @@ def _year(ctx) -> int:
 
 def parse_fact(values: dict, ctx) -> FactRow:
     year = _year(ctx)
-    problems: list = []
-    code = _code(values, problems)
-    _existing_firm(code, problems)
+    row = Row(values)
+    code = credit_code(row)
+    known_firm(row, code, name_key=None)
     facts: dict = {}
     for key in service.FACT_FIELDS:
-        _cell(values, key, lambda text, k=key: service.fact_value(k, text), problems, facts)
-    if problems:
-        raise RowInvalid(problems)
+        value = row.cell(key, lambda text, k=key: service.fact_value(k, text))
+        if value is not None:
+            facts[key] = value
+    row.check()
     return FactRow(uscc=code, year=year, values=facts)
 
 
@@ -318,8 +241,8 @@ KINDS = (
                write=write_firms, bulk=True, bulk_tables=("registry_firms",)),
     ImportKind(name="pool-members", domain="registry", label_zh="培育库入库名单", label_en="Pool members",
                columns=POOL_COLUMNS, parse=parse_member, apply=apply_member,
-               key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=("pool",)),
+               key=lambda row: f"{row.uscc} {row.entered_on.isoformat()}", params=(Param("pool", "培育库", "Pool"),)),
     ImportKind(name="facts", domain="registry", label_zh="企业年度数据", label_en="Annual firm facts",
                columns=FACT_COLUMNS, parse=parse_fact, apply=apply_fact, key=lambda row: row.uscc,
-               params=("year",)),
+               params=(Param("year", "年度", "Year", max_length=4),)),
 )

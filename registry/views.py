@@ -10,9 +10,9 @@ from flask_login import current_user
 from core import dates
 from core import timeline
 from core.db import db
-from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import get_in_scope_or_404, requires
 from core.redirects import safe_next
+from core.saving import act, flash_errors, save
 from core.tabular import write_xlsx
 from registry import queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
@@ -124,18 +124,12 @@ def _facts_chart(facts):
 @requires("registry.edit")
 def firm_create():
     form = FirmForm()
-    if form.validate_on_submit():
-        try:
-            firm = service.create_firm(current_user, uscc=form.uscc.data, code_override_reason=(
-                form.code_override_reason.data or None), **form.firm_fields())
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("企业已登记"), "success")
-            return redirect(url_for("registry.firm_detail", firm_id=firm.id))
-    return render_template("registry/firm_form.html", form=form, firm=None, changes=None)
+    if form.validate_on_submit() and (saved := save(form, lambda: service.create_firm(
+            current_user, uscc=form.uscc.data, code_override_reason=form.code_override_reason.data or None,
+            **form.firm_fields()))):
+        flash(_("企业已登记"), "success")
+        return redirect(url_for("registry.firm_detail", firm_id=saved.result.id))
+    return render_template("registry/firm_form.html", form=form, firm=None)
 
 
 @bp.route("/firms/<int:firm_id>/edit", methods=["GET", "POST"])
@@ -143,30 +137,22 @@ def firm_create():
 def firm_edit(firm_id):
     firm = get_in_scope_or_404(Firm, firm_id, "registry.edit")
     form = FirmForm(obj=firm) if request.method == "GET" else FirmForm()
-    changes = None
     if request.method == "GET":
         form.former_names.data = "；".join(firm.former_names or [])
         form.capital.data = firm.capital_raw or ""
         form.version.data = firm.version
     form.uscc.data = firm.uscc
-    if form.validate_on_submit():
-        try:
-            fields = form.firm_fields()
-            fields["former_names"] = [n for n in fields["former_names"].replace(";", "；").split("；") if n.strip()]
-            service.update_firm(firm, current_user, version=form.version.data, replace_former=True, **fields)
-        except StaleRecordError as exc:
-            db.session.rollback()
-            changes = exc.changes
-            form.form_errors.append(exc.message)
-            form.version.data = firm.version
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("registry.firm_detail", firm_id=firm.id))
-    return render_template("registry/firm_form.html", form=form, firm=firm, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: service.update_firm(
+            firm, current_user, version=form.version.data, replace_former=True, **_firm_fields(form)), record=firm):
+        flash(_("已保存"), "success")
+        return redirect(url_for("registry.firm_detail", firm_id=firm.id))
+    return render_template("registry/firm_form.html", form=form, firm=firm)
+
+
+def _firm_fields(form) -> dict:
+    fields = form.firm_fields()
+    fields["former_names"] = [n for n in fields["former_names"].replace(";", "；").split("；") if n.strip()]
+    return fields
 
 
 @bp.route("/firms/<int:firm_id>/facts", methods=["GET", "POST"])
@@ -178,17 +164,10 @@ def fact_edit(firm_id):
     form = FactForm(obj=fact) if request.method == "GET" and fact else FactForm()
     if request.method == "GET":
         form.year.data = year
-    if form.validate_on_submit():
-        values = {k: getattr(form, k).data for k in service.FACT_FIELDS}
-        try:
-            outcome = service.upsert_fact(current_user, firm, form.year.data, **values)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("年度数据已保存") if outcome != "unchanged" else _("数据没有变化"), "success")
-            return redirect(url_for("registry.firm_detail", firm_id=firm.id) + "#facts")
+    if form.validate_on_submit() and (saved := save(form, lambda: service.upsert_fact(
+            current_user, firm, form.year.data, **{k: getattr(form, k).data for k in service.FACT_FIELDS}))):
+        flash(_("年度数据已保存") if saved.result != "unchanged" else _("数据没有变化"), "success")
+        return redirect(url_for("registry.firm_detail", firm_id=firm.id) + "#facts")
     return render_template("registry/fact_form.html", form=form, firm=firm)
 
 
@@ -240,21 +219,16 @@ def pool_enter(pool_id):
     pool = get_in_scope_or_404(Pool, form.pool_id.data if form.pool_id.data else pool_id, "registry.edit")
     back = safe_next(request.form.get("next"), url_for("registry.pool_detail", pool_id=pool.id))
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
-        return redirect(back)
-    try:
-        firm = service.ensure_firm(current_user, uscc=form.uscc.data)
-        service.enter_pool(current_user, firm=firm, pool=pool, entered_on=form.entered_on.data,
-                           reason=form.reason.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(firm)s 已进入%(pool)s", firm=firm.name, pool=pool.name_zh), "success")
+        flash_errors(form)
+    elif saved := act(lambda: _enter_pool(form, pool)):
+        flash(_("%(firm)s 已进入%(pool)s", firm=saved.result.name, pool=pool.name_zh), "success")
     return redirect(back)
+
+
+def _enter_pool(form, pool) -> Firm:
+    firm = service.ensure_firm(current_user, uscc=form.uscc.data)
+    service.enter_pool(current_user, firm=firm, pool=pool, entered_on=form.entered_on.data, reason=form.reason.data)
+    return firm
 
 
 @bp.route("/memberships/<int:membership_id>/exit", methods=["POST"])
@@ -263,18 +237,10 @@ def membership_exit(membership_id):
     membership = get_in_scope_or_404(PoolMembership, membership_id, "registry.edit")
     form = ExitPoolForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for e in errors:
-                flash(e, "danger")
-    else:
-        try:
-            service.exit_pool(current_user, membership, exited_on=form.exited_on.data, reason=form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("已出库"), "success")
+        flash_errors(form)
+    elif act(lambda: service.exit_pool(current_user, membership, exited_on=form.exited_on.data,
+                                       reason=form.reason.data)):
+        flash(_("已出库"), "success")
     return redirect(url_for("registry.pool_detail", pool_id=membership.pool_id))
 
 
@@ -282,17 +248,11 @@ def membership_exit(membership_id):
 @requires("registry.admin")
 def pool_create():
     form = PoolForm()
-    if form.validate_on_submit():
-        try:
-            pool = service.create_pool(current_user, key=form.key.data, name_zh=form.name_zh.data,
-                                       name_en=form.name_en.data, description=form.description.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("培育库已创建"), "success")
-            return redirect(url_for("registry.pool_detail", pool_id=pool.id))
+    if form.validate_on_submit() and (saved := save(form, lambda: service.create_pool(
+            current_user, key=form.key.data, name_zh=form.name_zh.data, name_en=form.name_en.data,
+            description=form.description.data))):
+        flash(_("培育库已创建"), "success")
+        return redirect(url_for("registry.pool_detail", pool_id=saved.result.id))
     return render_template("registry/pool_form.html", form=form)
 
 
@@ -314,16 +274,10 @@ def firm_merge():
     keep = dup = None
     if form.validate_on_submit():
         keep, dup = _merge_pair(form)
-        if keep is not None and dup is not None and form.confirm.data == "yes":
-            try:
-                service.merge_firms(current_user, keep, dup)
-            except ServiceError as exc:
-                db.session.rollback()
-                bind_service_error(form, exc)
-            else:
-                db.session.commit()
-                flash(_("已合并：%(dup)s 并入 %(keep)s", dup=dup.name, keep=keep.name), "success")
-                return redirect(url_for("registry.firm_detail", firm_id=keep.id))
+        if (keep is not None and dup is not None and form.confirm.data == "yes"
+                and save(form, lambda: service.merge_firms(current_user, keep, dup))):
+            flash(_("已合并：%(dup)s 并入 %(keep)s", dup=dup.name, keep=keep.name), "success")
+            return redirect(url_for("registry.firm_detail", firm_id=keep.id))
     confirm = keep is not None and dup is not None and not form.errors and keep.id != dup.id
     return render_template("registry/firm_merge.html", form=form, keep=keep, dup=dup, confirm=confirm,
                            keep_counts=_link_counts(keep), dup_counts=_link_counts(dup))

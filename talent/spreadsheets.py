@@ -7,21 +7,22 @@ so the clear number never leaves the row being read. Messages name positions, ne
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid
+from core.imports import ImportKind
 from core.tabular import Column, write_xlsx
-from registry import uscc as uscc_mod
+from core.tabular.cells import Row
+from registry.cells import credit_code, known_firm, uscc_column
 from talent import service
 from talent.models import CATEGORIES, HIGH_SKILL, MANAGEMENT, SMART_MAKER, THOUSAND, TALENT_UNITS
 
 SENSITIVE_KEYS = frozenset({"id_number", "leader_id", "member_ids"})
 
-_USCC = Column("uscc", "统一社会信用代码", "Credit code", aliases=("信用代码", "用人单位信用代码", "企业信用代码", "USCC"),
-               required=True)
+_USCC = uscc_column("用人单位信用代码", "企业信用代码")
 _DATE = Column("recognized_on", "认定日期", "Recognized on", aliases=("认定时间", "入选时间", "入选日期"), required=True)
 _SUPPORT = Column("support", "资助金额（万元）", "Support (10k yuan)", aliases=("资助金额", "支持金额", "资助"))
 _PROGRAMME = Column("programme", "人才项目", "Programme", aliases=("项目", "人才计划", "计划名称", "项目名称"))
@@ -72,65 +73,9 @@ class RowKey:
         return self.label
 
 
-# --------------------------------------------------------------------------- cell parsing
+# --------------------------------------------------------------------------- cells
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
-
-
-def parse_date(text: str) -> date:
-    """'2024-05-01', '2024/5/1', '2024.5.1', '2024年5月1日', '20240501' → date; ValueError otherwise."""
-    text = (text or "").strip()
-    match = _DATE_RE.match(text)
-    if match:
-        return date(*(int(g) for g in match.groups()))
-    if len(text) == 8 and text.isdigit():
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    raise ValueError(text)
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """'12.5', '1,000', '12.5万', '12.5万元' → Decimal (万元); '' or '-' → None."""
-    text = (text or "").strip().replace(",", "").replace("，", "")
-    text = text.removesuffix("万元").removesuffix("万").strip()
-    if text in ("", "-", "—", "/", "无"):
-        return None
-    return Decimal(text)
-
-
-class _Problems:
-    def __init__(self):
-        self.items: list[tuple[str | None, str]] = []
-
-    def run(self, key: str, fn, *args):
-        try:
-            return fn(*args)
-        except ServiceError as exc:
-            self.items.append((exc.field or key, exc.message))
-        except (ValueError, InvalidOperation):
-            self.items.append((key, _MESSAGES[key]()))
-        return None
-
-    def raise_if_any(self):
-        if self.items:
-            raise RowInvalid(self.items)
-
-
-_MESSAGES = {
-    "recognized_on": lambda: _("认定日期格式应为 YYYY-MM-DD"),
-    "support": lambda: _("资助金额应为数字（万元）"),
-    "uscc": lambda: _("统一社会信用代码无效"),
-}
-
-
-def _required(values: dict, key: str, message: str) -> str:
-    text = (values.get(key) or "").strip()
-    if not text:
-        raise ServiceError(message, field=key)
-    return text
-
-
-def _id_key(values: dict, key: str):
-    raw = values.get(key) or ""
+def _id_key(raw: str, key: str):
     try:
         return service.person_key(raw, field=key)
     except ServiceError as exc:
@@ -140,45 +85,34 @@ def _id_key(values: dict, key: str):
         raise
 
 
-def _category(text: str) -> str:
-    text = (text or "").strip()
-    category = text if text in CATEGORIES else CATEGORY_ALIASES.get(text)
-    if category is None:
-        raise ServiceError(_("人才类别应为：%(list)s", list="、".join(CATEGORIES)), field="category")
-    return category
-
-
-def _unit(text: str, ctx) -> str:
-    text = (text or "").strip()
-    if not text:
-        unit = getattr(getattr(ctx.actor, "unit", None), "code", None)
-        if unit in TALENT_UNITS:
-            return unit
-        raise ServiceError(_("请填写登记单位（区人力社保局或区委人才办）"), field="unit_code")
-    unit = UNIT_ALIASES.get(text) or UNIT_ALIASES.get(text.lower())
-    if unit is None:
-        raise ServiceError(_("登记单位应为区人力社保局或区委人才办"), field="unit_code")
+def _unit(row: Row, ctx) -> str | None:
+    """The registering unit: the cell (name or code), else the importing user's own talent unit."""
+    if row.raw("unit_code"):
+        return row.cell("unit_code", _unit_code)
+    unit = getattr(getattr(ctx.actor, "unit", None), "code", None)
+    if unit not in TALENT_UNITS:
+        row.problem("unit_code", _("请填写登记单位（区人力社保局或区委人才办）"))
+        return None
     return unit
 
 
-def _uscc(text: str) -> str:
-    if not (text or "").strip():
-        raise ServiceError(_("请填写用人单位的统一社会信用代码"), field="uscc")
-    try:
-        return uscc_mod.validate(text)
-    except uscc_mod.USCCError as exc:
-        raise ServiceError(str(exc), field="uscc") from None
+def _unit_code(text: str) -> str:
+    unit = UNIT_ALIASES.get(text) or UNIT_ALIASES.get(text.lower())
+    if unit is None:
+        raise ValueError(_("登记单位应为区人力社保局或区委人才办"))
+    return unit
 
 
-def _common(values: dict, ctx, p: _Problems) -> dict:
+def _common(row: Row, ctx) -> dict:
+    code = credit_code(row, message=_l("请填写用人单位的统一社会信用代码"))
+    known_firm(row, code)
     return dict(
-        programme=(values.get("programme") or "").strip()[:128],
-        uscc=p.run("uscc", _uscc, values.get("uscc")),
-        firm_name=(values.get("firm_name") or "").strip() or None,
-        recognized_on=p.run("recognized_on", lambda: parse_date(
-            _required(values, "recognized_on", _("请填写认定日期（YYYY-MM-DD）")))),
-        support=p.run("support", parse_amount, values.get("support")),
-        unit_code=p.run("unit_code", _unit, values.get("unit_code"), ctx),
+        programme=row.text("programme")[:128],
+        uscc=code,
+        firm_name=row.text("firm_name") or None,
+        recognized_on=row.date("recognized_on", required=True, message=_l("请填写认定日期（YYYY-MM-DD）")),
+        support=row.amount("support"),
+        unit_code=_unit(row, ctx),
     )
 
 
@@ -200,13 +134,14 @@ class TalentRow:
 
 def parse_talent(values: dict, ctx) -> TalentRow:
     """Check one talent row; every problem of the row at once (RowInvalid)."""
-    p = _Problems()
-    name = p.run("name", _required, values, "name", _("请填写姓名"))
-    key = p.run("id_number", _id_key, values, "id_number")
-    category = p.run("category", _category, values.get("category"))
-    common = _common(values, ctx, p)
-    p.raise_if_any()
-    return TalentRow(key=key, name=name, category=category, note=(values.get("note") or "").strip()[:500], **common)
+    row = Row(values)
+    name = row.required("name", _l("请填写姓名"))
+    key = row.cell("id_number", lambda text: _id_key(text, "id_number"), required=True,
+                   message=_l("请填写身份证号码"))
+    category = row.choice("category", CATEGORIES, CATEGORY_ALIASES, required=True)
+    common = _common(row, ctx)
+    row.check()
+    return TalentRow(key=key, name=name, category=category, note=row.text("note")[:500], **common)
 
 
 def apply_talent(row: TalentRow, ctx) -> str:
@@ -235,12 +170,13 @@ class TeamRow:
 
 
 def parse_team(values: dict, ctx) -> TeamRow:
-    p = _Problems()
-    name = p.run("name", _required, values, "name", _("请填写团队名称"))
-    leader = p.run("leader_id", _id_key, values, "leader_id")
-    members = p.run("member_ids", service.member_keys, values.get("member_ids") or "")
-    common = _common(values, ctx, p)
-    p.raise_if_any()
+    row = Row(values)
+    name = row.required("name", _l("请填写团队名称"))
+    leader = row.cell("leader_id", lambda text: _id_key(text, "leader_id"), required=True,
+                      message=_l("请填写负责人身份证号码"))
+    members = row.cell("member_ids", service.member_keys)
+    common = _common(row, ctx)
+    row.check()
     return TeamRow(name=name[:128], leader=leader, members=members or [], **common)
 
 

@@ -7,10 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import dates
-from core.db import db
-from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import can, get_in_scope_or_404, requires
-from core.records import check_version
+from core.saving import act, save
 from talent import metrics, service, spreadsheets
 from talent.forms import PersonForm, RecognitionForm, TalentForm, TeamEditForm, TeamForm
 from talent.models import CATEGORIES, TALENT_UNITS, Person, Recognition, Team
@@ -79,20 +77,14 @@ def person_detail(person_id):
 @requires("talent.edit")
 def talent_create():
     form = TalentForm(unit_code=_default_unit()) if request.method == "GET" else TalentForm()
-    if form.validate_on_submit():
-        try:
-            rec, outcome = service.register_talent(
-                current_user, key=service.person_key(form.id_number.data), name=form.name.data,
-                category=form.category.data, programme=form.programme.data, uscc=form.uscc.data,
-                firm_name=form.firm_name.data, recognized_on=form.recognized_on.data, support=form.support.data,
-                unit_code=form.unit_code.data, note=form.note.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_OUTCOME_MESSAGES[outcome](), "success" if outcome != "unchanged" else "info")
-            return redirect(url_for("talent.person_detail", person_id=rec.person_id))
+    if form.validate_on_submit() and (saved := save(form, lambda: service.register_talent(
+            current_user, key=service.person_key(form.id_number.data), name=form.name.data,
+            category=form.category.data, programme=form.programme.data, uscc=form.uscc.data,
+            firm_name=form.firm_name.data, recognized_on=form.recognized_on.data, support=form.support.data,
+            unit_code=form.unit_code.data, note=form.note.data))):
+        rec, outcome = saved.result
+        flash(_OUTCOME_MESSAGES[outcome](), "success" if outcome != "unchanged" else "info")
+        return redirect(url_for("talent.person_detail", person_id=rec.person_id))
     return render_template("talent/talent_form.html", form=form)
 
 
@@ -105,21 +97,11 @@ _OUTCOME_MESSAGES = {"created": lambda: _("人才认定已登记"), "updated": l
 def person_edit(person_id):
     person = get_in_scope_or_404(Person, person_id, "talent.edit")
     form = PersonForm(obj=person)
-    changes = []
-    if form.validate_on_submit():
-        try:
-            check_version(person, form.version.data)
-            service.update_person(current_user, person, name=form.name.data)
-        except StaleRecordError as exc:
-            changes = exc.changes
-            bind_service_error(form, exc)
-        except ServiceError as exc:
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("talent.person_detail", person_id=person.id))
-    return render_template("talent/person_form.html", form=form, person=person, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: service.update_person(current_user, person, name=form.name.data),
+                                          record=person):
+        flash(_("已保存"), "success")
+        return redirect(url_for("talent.person_detail", person_id=person.id))
+    return render_template("talent/person_form.html", form=form, person=person)
 
 
 @bp.route("/recognitions/<int:rec_id>/edit", methods=["GET", "POST"])
@@ -127,24 +109,12 @@ def person_edit(person_id):
 def recognition_edit(rec_id):
     rec = get_in_scope_or_404(Recognition, rec_id, "talent.edit")
     form = RecognitionForm(obj=rec, uscc=rec.firm.uscc) if request.method == "GET" else RecognitionForm()
-    changes = []
-    if form.validate_on_submit():
-        try:
-            check_version(rec, form.version.data)
-            service.update_recognition(current_user, rec, programme=form.programme.data, uscc=form.uscc.data,
-                                       firm_name=form.firm_name.data, recognized_on=form.recognized_on.data,
-                                       support=form.support.data, note=form.note.data)
-        except StaleRecordError as exc:
-            changes = exc.changes
-            bind_service_error(form, exc)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("talent.person_detail", person_id=rec.person_id))
-    return render_template("talent/recognition_form.html", form=form, rec=rec, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: service.update_recognition(
+            current_user, rec, programme=form.programme.data, uscc=form.uscc.data, firm_name=form.firm_name.data,
+            recognized_on=form.recognized_on.data, support=form.support.data, note=form.note.data), record=rec):
+        flash(_("已保存"), "success")
+        return redirect(url_for("talent.person_detail", person_id=rec.person_id))
+    return render_template("talent/recognition_form.html", form=form, rec=rec)
 
 
 @bp.route("/teams")
@@ -164,21 +134,14 @@ def team_detail(team_id):
 @requires("talent.edit")
 def team_create():
     form = TeamForm(unit_code=_default_unit()) if request.method == "GET" else TeamForm()
-    if form.validate_on_submit():
-        try:
-            team, _outcome = service.register_team(
-                current_user, name=form.name.data, uscc=form.uscc.data, firm_name=form.firm_name.data,
-                leader=service.person_key(form.leader_id.data, field="leader_id"),
-                members=service.member_keys(form.member_ids.data), programme=form.programme.data,
-                recognized_on=form.recognized_on.data, support=form.support.data, unit_code=form.unit_code.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("人才团队已登记"), "success")
-            return redirect(url_for("talent.team_detail", team_id=team.id))
-    return render_template("talent/team_form.html", form=form, team=None, changes=[])
+    if form.validate_on_submit() and (saved := save(form, lambda: service.register_team(
+            current_user, name=form.name.data, uscc=form.uscc.data, firm_name=form.firm_name.data,
+            leader=service.person_key(form.leader_id.data, field="leader_id"),
+            members=service.member_keys(form.member_ids.data), programme=form.programme.data,
+            recognized_on=form.recognized_on.data, support=form.support.data, unit_code=form.unit_code.data))):
+        flash(_("人才团队已登记"), "success")
+        return redirect(url_for("talent.team_detail", team_id=saved.result[0].id))
+    return render_template("talent/team_form.html", form=form, team=None)
 
 
 @bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
@@ -186,25 +149,13 @@ def team_create():
 def team_edit(team_id):
     team = get_in_scope_or_404(Team, team_id, "talent.edit")
     form = TeamEditForm(obj=team, uscc=team.firm.uscc) if request.method == "GET" else TeamEditForm()
-    changes = []
-    if form.validate_on_submit():
-        try:
-            _save_team(team, form)
-        except StaleRecordError as exc:
-            changes = exc.changes
-            bind_service_error(form, exc)
-        except ServiceError as exc:
-            db.session.rollback()
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存"), "success")
-            return redirect(url_for("talent.team_detail", team_id=team.id))
-    return render_template("talent/team_form.html", form=form, team=team, changes=changes)
+    if form.validate_on_submit() and save(form, lambda: _save_team(team, form), record=team):
+        flash(_("已保存"), "success")
+        return redirect(url_for("talent.team_detail", team_id=team.id))
+    return render_template("talent/team_form.html", form=form, team=team)
 
 
 def _save_team(team: Team, form: TeamEditForm) -> None:
-    check_version(team, form.version.data)
     leader = service.person_key(form.leader_id.data, field="leader_id") if (form.leader_id.data or "").strip() else None
     added = service.member_keys(form.member_ids.data)
     service.update_team(current_user, team, name=form.name.data, uscc=form.uscc.data, leader=leader,
@@ -217,11 +168,6 @@ def _save_team(team: Team, form: TeamEditForm) -> None:
 @requires("talent.edit")
 def team_member_remove(team_id, person_id):
     team = get_in_scope_or_404(Team, team_id, "talent.edit")
-    try:
-        service.remove_team_member(current_user, team, person_id)
-    except ServiceError as exc:
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
+    if act(lambda: service.remove_team_member(current_user, team, person_id)):
         flash(_("已移出团队"), "success")
     return redirect(url_for("talent.team_detail", team_id=team.id))

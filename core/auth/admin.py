@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length
 from core.auth import service
 from core.auth.models import ROLES, Unit, User
 from core.db import db
-from core.errors import ServiceError, bind_service_error
 from core.permissions import requires
+from core.saving import act, save
 from core.views import bp
 
 ROLE_LABELS = {"admin": _l("管理员"), "manager": _l("领导（只读全部）"), "editor": _l("编辑（写本单位数据）"),
@@ -36,16 +36,11 @@ class ActionForm(FlaskForm):
 def user_list():
     form = UserForm()
     form.unit.choices = [(u.code, u.name_zh) for u in db.session.scalars(select(Unit).order_by(Unit.id))]
-    if form.validate_on_submit():
-        try:
-            service.create_user(form.username.data.strip(), form.password.data, unit=form.unit.data,
-                                role=form.role.data, display_name=form.display_name.data)
-        except ServiceError as exc:
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已创建用户 %(u)s", u=form.username.data), "success")
-            return redirect(url_for("core.user_list"))
+    if form.validate_on_submit() and save(form, lambda: service.create_user(
+            form.username.data.strip(), form.password.data, unit=form.unit.data, role=form.role.data,
+            display_name=form.display_name.data)):
+        flash(_("已创建用户 %(u)s", u=form.username.data), "success")
+        return redirect(url_for("core.user_list"))
     users = db.session.scalars(select(User).order_by(User.id)).all()
     return render_template("core/user_list.html", users=users, form=form, action=ActionForm(),
                            role_labels=ROLE_LABELS, locked=service.locked_until)
@@ -55,9 +50,7 @@ def user_list():
 @requires("admin.users")
 def user_unlock(user_id):
     user = db.get_or_404(User, user_id)
-    if ActionForm().validate_on_submit():
-        user.locked_until, user.failed_logins = None, 0
-        db.session.commit()
+    if ActionForm().validate_on_submit() and act(lambda: service.unlock_user(user, current_user)):
         flash(_("已解除锁定：%(u)s", u=user.username), "success")
     return redirect(url_for("core.user_list"))
 
@@ -66,11 +59,7 @@ def user_unlock(user_id):
 @requires("admin.users")
 def user_toggle(user_id):
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash(_("不能停用自己的账号"), "warning")
-    elif ActionForm().validate_on_submit():
-        user.active = not user.active
-        db.session.commit()
+    if ActionForm().validate_on_submit() and act(lambda: service.set_active(user, current_user, not user.active)):
         flash(_("已启用：%(u)s", u=user.username) if user.active else _("已停用：%(u)s", u=user.username), "success")
     return redirect(url_for("core.user_list"))
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.audit import service as audit
 from core.auth.models import ROLES, ApiToken, Unit, User
 from core.db import db, utcnow
 from core.errors import ServiceError
@@ -38,6 +39,20 @@ def create_user(username: str, password: str, *, unit: str, role: str, display_n
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def unlock_user(user: User, actor) -> None:
+    """Lift a login lockout (audited as core_users.unlock)."""
+    user.locked_until, user.failed_logins = None, 0
+    audit.record(actor, "core_users.unlock", user)
+
+
+def set_active(user: User, actor, active: bool) -> None:
+    """Enable or disable an account (audited); an administrator cannot disable their own."""
+    if not active and user.id == getattr(actor, "id", None):
+        raise ServiceError(_("不能停用自己的账号"))
+    user.active = active
+    audit.record(actor, "core_users.enable" if active else "core_users.disable", user)
 
 
 def _check_strength(password: str) -> None:

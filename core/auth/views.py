@@ -9,6 +9,7 @@ from core.db import db
 from core.errors import ServiceError, bind_service_error
 from core.permissions import requires
 from core.redirects import safe_next
+from core.saving import save
 
 bp = Blueprint("auth", __name__)
 
@@ -46,13 +47,8 @@ def logout():
 @requires("account.self")
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.change_password(current_user, form.old_password.data, form.new_password.data)
-        except ServiceError as exc:
-            bind_service_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("密码已修改"), "success")
-            return redirect(url_for("core.home"))
+    if form.validate_on_submit() and save(form, lambda: service.change_password(
+            current_user, form.old_password.data, form.new_password.data)):
+        flash(_("密码已修改"), "success")
+        return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form)

@@ -307,7 +307,7 @@ def test_xlsx_billion_laughs_refused():
 
 
 def test_xlsx_billion_laughs_refused_by_defusedxml_alone(monkeypatch):
-    monkeypatch.setattr(tabular, "_scan_xml_member", lambda zf, info: None)
+    monkeypatch.setattr(tabular.xlsx_read, "_scan_xml_member", lambda zf, info: None)
     data = replace_member(make_xlsx([["a"], ["b"]]), "xl/worksheets/sheet1.xml", _billion_laughs)
     with pytest.raises(TableError) as exc:
         read_table(data, "a.xlsx")
@@ -577,6 +577,6 @@ def test_engine_reads_back_our_own_formula_escaping():
 @given(st.lists(st.sampled_from(["a", "甲", ",", '"', "\r", "\n", "\r\n", "\u2028", "\x0c", " "]), max_size=40))
 def test_csv_lines_split_like_stringio(parts):
     """The CSV reader's line splitter (no copy of the text) yields what io.StringIO(newline="") does."""
-    from core.tabular import _lines
+    from core.tabular.csv_read import _lines
     text = "".join(parts)
     assert list(_lines(text)) == list(io.StringIO(text, newline=""))

@@ -64,7 +64,7 @@ def test_candidate_import_bad_row_refuses_whole_file(known_firm, codes, jrb):
     by_row = {}
     for e in result.errors:
         by_row.setdefault(e["row"], set()).add(e["column"])
-    assert by_row[3] >= {"统一社会信用代码", "拟上市板块", "入库日期", "阶段说明"}   # every problem of row 3
+    assert by_row[3] >= {"企业名称", "拟上市板块", "入库日期", "阶段说明"}   # every problem of row 3 (unknown code: name it)
     assert 4 in by_row                                                              # duplicate firm
     assert db.session.scalars(select(IpoCandidate)).all() == []
     partial = _run("ipo-candidates", body, jrb, skip_invalid=True)
@@ -112,7 +112,7 @@ def test_financing_import_with_bad_rows(known_firm, codes, jrb):
     result = _run("financing-events", body, jrb)
     assert not result.written
     cols = {(e["row"], e["column"]) for e in result.errors}
-    assert {(4, "融资类型"), (4, "金额（万元）"), (4, "日期"), (5, "统一社会信用代码"), (6, "统一社会信用代码")} <= cols
+    assert {(4, "融资类型"), (4, "金额（万元）"), (4, "日期"), (5, "企业名称"), (6, "统一社会信用代码")} <= cols
     assert db.session.scalars(select(FinancingEvent)).all() == []
     ok = _run("financing-events", body, jrb, skip_invalid=True)
     assert ok.created == 2

@@ -14,7 +14,7 @@ from core import imports
 from core.db import db
 from registry import service
 from registry.models import Firm, PoolMembership
-from registry.spreadsheets import parse_date
+from core.tabular.cells import parse_date
 
 HEADER = ["企业名称", "统一社会信用代码", "成立日期", "注册资本", "企业类型", "所属行业", "所属街道/镇", "规上",
           "高新技术企业", "曾用名", "备注"]

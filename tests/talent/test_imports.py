@@ -3,6 +3,7 @@ import io
 import json
 import logging
 from datetime import date
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -11,9 +12,10 @@ from sqlalchemy import func, select, text
 from core import imports
 from core.db import db
 from core.tabular import write_csv
+from core.tabular.cells import parse_amount, parse_date
 from talent import metrics
 from talent.models import Person, Recognition, Team, TeamMember
-from talent.spreadsheets import mask_row, parse_amount, parse_date
+from talent.spreadsheets import mask_row
 from tests.talent.conftest import bad_check, idn
 
 ID_A = idn(123)
@@ -188,11 +190,26 @@ def test_audit_table_never_holds_imported_ids(app, firm, rsj):
             assert "张三" not in dump
 
 
-def test_cell_helpers():
+def test_support_in_yi_read_as_finance_reads_amounts(app, firm, rsj, make_user):
+    """The same amount cell means the same thing in every import: 0.5亿 is 5000 万元 (issue 17)."""
+    rows = [["张三", ID_A, "领军人才", "甬江引才工程", firm.uscc, firm.name, "2018-05-01", "0.5亿", "区人力社保局"],
+            ["李四", ID_B, "高技能人才", "", firm.uscc, "", "2018/6/1", "300000元", ""]]
+    result = _run("talents", _csv(rows), rsj)
+    assert result.written and not result.errors, result.errors
+    supports = sorted(db.session.scalars(select(Recognition.support)))
+    assert supports == [Decimal("30"), Decimal("5000")]
+    body = write_csv(["统一社会信用代码", "融资类型", "金额（万元）", "日期"], [[firm.uscc, "IPO", "0.5亿", "2024-01-05"]])
+    financing = _run("financing-events", body, make_user("jrb_editor", unit="jrb", role="editor"), filename="f.csv")
+    assert financing.written, financing.errors
+    from finance.models import FinancingEvent
+    assert db.session.scalars(select(FinancingEvent.amount)).one() == Decimal("5000")
+
+
+def test_cell_helpers(app):
     assert parse_date("2018.5.1") == date(2018, 5, 1) and parse_date("2018-05-01 00:00:00") == date(2018, 5, 1)
     with pytest.raises(ValueError):
         parse_date("05/01/2018")
-    assert parse_amount("1,000.5万元") == 1000.5 and parse_amount("-") is None
+    assert parse_amount("1,000.5万元") == Decimal("1000.5") and parse_amount("1.2亿") == Decimal("12000")
     masked = mask_row({"name": "张三", "id_number": ID_A})
     assert masked["name"] == "张三" and masked["id_number"] == ID_A[:4] + "*" * 10 + ID_A[-4:]
 

@@ -1,0 +1,124 @@
+"""CSV/TSV reading: decode (BOMs, UTF-8, GB18030, a guess), sniff the delimiter, parse as text."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+
+from core.tabular.errors import TableError
+from core.tabular.table import Collector, Table
+from core.tabular.text import _STRIP
+
+
+FIELD_LIMIT = csv.field_size_limit()     # Python's default (131,072 characters): larger cells are refused
+csv.field_size_limit(2 ** 31 - 1)        # ... by us, per cell and naming its column, not by the parser
+
+
+def _read_csv(data: bytes, max_rows: int) -> Table:
+    """Decode, sniff the delimiter and parse a CSV/TSV file (see :func:`read_table`).
+
+    A cell over FIELD_LIMIT characters is read as '' and listed in ``Table.oversized`` (the import
+    reports it on its row and column).  A quote that does not close swallows the rows after it
+    into one cell: such a file is refused, naming the row and column where the quote opened.
+    """
+    text, encoding = _decode(data)
+    if "\x00" in text:
+        raise TableError("binary_content")
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    out = Collector(max_rows)
+    oversized: dict[int, list[int]] = {}
+    line = physical = 0
+    try:
+        for line, raw in enumerate(reader, 1):
+            if reader.line_num - physical > 1:      # a quoted cell spans lines: is it a stray quote?
+                _check_swallowed(raw, line, delimiter, out)
+            physical = reader.line_num
+            if max(map(len, raw), default=0) > FIELD_LIMIT:
+                oversized[line] = [i for i, c in enumerate(raw) if len(c) > FIELD_LIMIT]
+                raw = ["" if len(c) > FIELD_LIMIT else c for c in raw]
+            out.add([c.strip(_STRIP) for c in raw], line)
+    except csv.Error as exc:
+        raise TableError("csv_malformed", line=line + 1) from exc
+    table = out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
+    table.oversized = oversized
+    return table
+
+
+def _check_swallowed(raw: list[str], line: int, delimiter: str, out: Collector) -> None:
+    """Refuse a cell whose inner lines look like whole rows: its opening quote never closed."""
+    width = max(len(out.headers or raw), 2)
+    for pos, cell in enumerate(raw):
+        inner = cell.split("\n")[1:]
+        if any(part.count(delimiter) >= width - 1 for part in inner):
+            headers = out.headers or []
+            column = headers[pos] if pos < len(headers) and headers[pos] else f"{pos + 1}"
+            raise TableError("csv_unclosed_quote", line=line, column=column)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str):
+    """The lines of `text` with their endings (\r\n, \n or \r), as io.StringIO(text, newline="")
+    yields them — without StringIO's copy of the whole text at four bytes a character."""
+    for match in _LINE.finditer(text):
+        yield match.group()
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes, returning (text, codec name).
+
+    Order: UTF-8 BOM → 'utf-8-sig'; UTF-16 BOM → 'utf-16' (Excel "Unicode
+    text"); valid UTF-8 → 'utf-8'; valid GB18030 (superset of GBK/GB2312) →
+    'gb18030'; otherwise charset-normalizer's best guess; else TableError.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise TableError("encoding_unknown") from exc
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise TableError("encoding_unknown") from exc
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            pass
+    return _decode_guess(data)
+
+
+def _decode_guess(data: bytes) -> tuple[str, str]:
+    """Last resort: ask charset-normalizer; refuse when it has no answer."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or not best.encoding:
+        raise TableError("encoding_unknown")
+    try:
+        return data.decode(best.encoding), best.encoding
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise TableError("encoding_unknown") from exc
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick ',', tab or ';': the one that splits the header row into most fields.
+
+    Ties go to comma, then tab; tab/semicolon must give at least two fields,
+    so a one-column file is read as comma-separated.
+    """
+    sample = text[:65536]
+    best, best_count = ",", 1
+    for delim in (",", "\t", ";"):
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
+        try:
+            first = next((r for r in reader if any(c.strip(_STRIP) for c in r)), [])
+        except csv.Error:
+            first = []
+        if len(first) > best_count:
+            best, best_count = delim, len(first)
+    return best

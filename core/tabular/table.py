@@ -1,0 +1,89 @@
+"""The text-only table that every reader produces, and the collector that builds it row by row."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from core.tabular.errors import TableError
+
+MAX_ROWS = 300_000
+MAX_COLUMNS = 1_000
+
+
+@dataclass
+class Table:
+    """A sheet read as text.
+
+    ``rows[i]`` came from file row ``line_numbers[i]`` (1-based, as Excel shows
+    it; for CSV it is the record number, so a quoted multi-line cell counts as
+    one row).  All rows have ``len(headers)`` cells.
+    """
+
+    headers: list[str]
+    rows: list[list[str]]
+    line_numbers: list[int]
+    encoding: str | None = None      # CSV only: codec used to decode
+    sheet_name: str | None = None    # xlsx only
+    header_line: int = 1             # row number of the header row
+    file_format: str = "csv"         # "csv" or "xlsx"
+    delimiter: str | None = None     # CSV only
+    # cells longer than the CSV field limit: {row number: [column positions]} (the cell is read as "")
+    oversized: dict[int, list[int]] = field(default_factory=dict)
+
+    def skip_title_rows(self, n: int) -> None:
+        """Drop ``n`` title rows above the header: the ``n``-th data row becomes the header."""
+        if n <= 0:
+            return
+        self.headers, self.header_line = self.rows[n - 1], self.line_numbers[n - 1]
+        del self.rows[:n]
+        del self.line_numbers[:n]
+
+
+
+class Collector:
+    """Turns raw rows (already text, already stripped) into a :class:`Table`.
+
+    Rules: a row is blank when all its cells are ''; the first non-blank row is
+    the header; trailing '' cells are cut per row and the common width is
+    re-padded at the end; > ``max_rows`` data rows or > MAX_COLUMNS columns
+    raise.
+    """
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.headers: list[str] | None = None
+        self.header_line = 0
+        self.rows: list[list[str]] = []
+        self.lines: list[int] = []
+        self.width = 0
+
+    def add(self, cells: list[str], line: int) -> None:
+        """Take one file row (``line`` = its row number); blank rows are dropped."""
+        n = len(cells)
+        while n and not cells[n - 1]:
+            n -= 1
+        if not n:
+            return
+        if n > MAX_COLUMNS:
+            raise TableError("too_many_columns", line=line, limit=MAX_COLUMNS)
+        del cells[n:]
+        if n > self.width:
+            self.width = n
+        if self.headers is None:
+            self.headers, self.header_line = cells, line
+            return
+        if len(self.rows) >= self.max_rows:
+            raise TableError("too_many_rows", limit=self.max_rows)
+        self.rows.append(cells)
+        self.lines.append(line)
+
+    def table(self, **meta: Any) -> Table:
+        """Pad every row to the common width and build the Table (empty → error)."""
+        if self.headers is None:
+            raise TableError("empty_file")
+        width = self.width
+        for row in chain((self.headers,), self.rows):
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+        return Table(self.headers, self.rows, self.lines, header_line=self.header_line, **meta)
