@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.domain import Domain
 from core.nav import NavItem
-from goals import api, funnel_views, jobs, views_admin  # noqa: F401 - the two page modules add their routes to views.bp
+from goals import api, funnel_views, jobs, town_views, views_admin  # noqa: F401 - page modules add routes to views.bp
 from goals.cli import seed_plan_cmd
 from goals.plan import seeder
 from goals.views import bp
@@ -16,6 +16,7 @@ from goals.views import bp
 NAV = (
     NavItem(_l("目标进度"), "goals.dashboard", "goals.view", order=60),
     NavItem(_l("孵化漏斗"), "goals.funnel_page", "goals.view", order=61),
+    NavItem(_l("街道/园区"), "goals.town_breakdown", "goals.view", order=62),
 )
 
 DOMAIN = Domain(

@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from registry import api, jobs, metrics, service, spreadsheets
+from registry import api, jobs, metrics, reconcile_views, service, spreadsheets, town_views  # noqa: F401 - pages on bp
+from registry.reconcile_cli import reconcile_cmd
 from registry.models import Firm, FirmFact, Pool, PoolMembership
 from registry.timeline import registry_items
 from registry.views import bp
@@ -21,10 +22,11 @@ ENTITIES = (
 NAV = (
     NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10),
     NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11),
+    NavItem(_l("名单核对"), "registry.reconcile_upload", "registry.edit", order=12),
 )
 
 DOMAIN = Domain(
     name="registry", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=registry_items,
     import_kinds=spreadsheets.KINDS, seeders=(service.seed_pools,), metrics=metrics.METRICS,
-    quality_checks=jobs.CHECKS,
+    quality_checks=jobs.CHECKS, commands=(reconcile_cmd,),
 )

@@ -512,6 +512,14 @@ def members_as_of(pool: Pool, on: date) -> list[PoolMembership]:
     return list(db.session.scalars(stmt))
 
 
+def member_rows_as_of(pool: Pool, on: date) -> list[tuple[int, int, date]]:
+    """(membership id, firm id, entered_on) of members_as_of, as plain rows: at 35,000 members the
+    records take seconds to load, these a fraction of that."""
+    stmt = (select(PoolMembership.id, PoolMembership.firm_id, PoolMembership.entered_on).join(PoolMembership.firm)
+            .where(PoolMembership.pool_id == pool.id, _as_of_conditions(on)))
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
 def pool_count_as_of(pool: Pool, on: date) -> int:
     """Members on `on`, archived firms left out (as members_as_of)."""
     return member_counts_as_of(on, pool_id=pool.id).get(pool.id, 0)

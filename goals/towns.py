@@ -1,0 +1,217 @@
+"""Every computed goal broken down by street/town (街道/镇) or by park (园区) as of a date.
+
+The breakdown reads the records behind each goal's figure (core.indicators.records) and places
+each record by its firm's town or park; a record of a carrier (no firm) by the carrier's town
+(carriers have no park). Records whose firm or carrier has no town (park) go to the "未标注"
+row, which is always shown: nothing is dropped. Pool goals are counted by one SQL aggregate per pool
+instead (measured in bench/towns_reconcile.py), checked against the figure like the rest.
+
+How a record weighs is found from the records and the figure itself, so the parts always add up
+to the district figure:
+- count: one per record (or per distinct person, for talent goals counted by person);
+- sum: a numeric field of the records sums to the figure (also ÷ 10,000 for 亿元 from 万元); the
+  parts are exact and add up to the figure as rounded to its 4 places;
+- ratio: two numeric fields whose sums' quotient × 100 (or × 1,000,000) is the figure — each
+  town's ratio is computed over its own firms and the parts do not add up (shown as such);
+- none of these: the goal is listed as not decomposable, with the district figure only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+from sqlalchemy import func, or_, select
+
+from core import indicators
+from core.db import db
+from goals import rollup as ru
+from goals.models import Goal
+from incubation.models import Carrier
+from registry import reference, service as registry
+from registry.models import PARKS, Firm, PoolMembership
+
+UNMARKED = "none"             # the key of the 未标注 row
+_SCALES = (Decimal(1), Decimal(10000))
+_RATIO_SCALES = (Decimal(100), Decimal(1_000_000), Decimal(1))
+_ALL_FIRMS_FROM = 5000        # ids at which one scan of every firm beats IN lists
+
+
+@dataclass
+class GoalBreakdown:
+    goal: Goal
+    total: Decimal | None
+    mode: str | None                         # count | distinct | sum | ratio | None
+    values: dict[str, Decimal] = field(default_factory=dict)     # unit key → value
+    records: dict[str, list[dict]] = field(default_factory=dict)  # unit key → records
+
+    @property
+    def additive(self) -> bool:
+        return self.mode in ("count", "distinct", "sum")
+
+
+def units(by: str) -> list[tuple[str, str]]:
+    """(key, label) of the rows: the 25 towns or the parks, then 未标注."""
+    base = reference.towns() if by == "town" else [(p, p) for p in PARKS]
+    return [*base, (UNMARKED, "未标注")]
+
+
+def breakdown(as_of: date, by: str = "town", goals=None) -> list[GoalBreakdown]:
+    """Every computed goal (or `goals`) split by town or park (module docstring)."""
+    goals = list(goals) if goals is not None else [g for g in db.session.scalars(ru.goals_query())
+                                                   if g.kind == "computed" and g.metric]
+    out = []
+    with indicators.shared_results():
+        for goal in goals:
+            out.append(_one(goal, as_of, by))
+    return out
+
+
+def _one(goal: Goal, as_of: date, by: str) -> GoalBreakdown:
+    if not goal.metric or indicators.get(goal.metric) is None:
+        return GoalBreakdown(goal, None, None)
+    total = indicators.compute(goal.metric, as_of)
+    total = None if total is None else Decimal(str(total))
+    fast = _pool_counts(goal.metric, as_of, by)
+    if fast is not None and total is not None and sum(fast.values()) == total:
+        return GoalBreakdown(goal, total, "count", fast)
+    recs = list(indicators.records(goal.metric, as_of))
+    places = _placed(recs, by)
+    result = GoalBreakdown(goal, total, None)
+    for i, key in enumerate(places):
+        result.records.setdefault(key, []).append(recs[i])
+    mode, weights = _weight(recs, total)
+    result.mode = mode
+    if mode == "ratio":
+        result.values = _ratios(places, *weights)
+    elif mode is not None:
+        for key, w in zip(places, weights):
+            result.values[key] = result.values.get(key, Decimal(0)) + w
+    return result
+
+
+#: Pool goals are counted by one aggregate per pool (the records would load every member firm:
+#: 1.1 s a pool at 10,000 firms, against a few ms); the records path stays the fallback.
+POOL_METRICS = {"single_champion_pool": "single_champion", "high_growth_pool": "high_growth",
+                "three_famous": "three_famous", "national_champion_cultivation": "national_champion"}
+
+
+def _pool_counts(metric: str, as_of: date, by: str) -> dict[str, Decimal] | None:
+    pool = registry.pool_by_key(POOL_METRICS[metric]) if metric in POOL_METRICS else None
+    if pool is None:
+        return None
+    place = Firm.town_code if by == "town" else Firm.park
+    stmt = (select(place, func.count()).select_from(PoolMembership).join(Firm, Firm.id == PoolMembership.firm_id)
+            .where(PoolMembership.pool_id == pool.id, PoolMembership.entered_on <= as_of,
+                   or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > as_of),
+                   Firm.archived_at.is_(None)).group_by(place))
+    out: dict[str, Decimal] = {}
+    for key, n in db.session.execute(stmt):
+        out[key or UNMARKED] = out.get(key or UNMARKED, Decimal(0)) + n
+    return out
+
+
+def _placed(recs: list[dict], by: str) -> list[str]:
+    """Each record's unit key (town code, park, or UNMARKED)."""
+    firm_place = _firm_places({r["firm_id"] for r in recs if r.get("firm_id")}, by)
+    carrier_place = _carrier_places({r["carrier_id"] for r in recs if r.get("carrier_id") and not r.get("firm_id")}, by)
+    keys = []
+    for r in recs:
+        place = firm_place.get(r.get("firm_id")) if r.get("firm_id") else carrier_place.get(r.get("carrier_id"))
+        keys.append(place or UNMARKED)
+    return keys
+
+
+def _firm_places(ids: set[int], by: str) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    column = Firm.town_code if by == "town" else Firm.park
+    if len(ids) >= _ALL_FIRMS_FROM:      # one scan of every firm, shared by the goals of one breakdown
+        return indicators.shared(("goals.towns.places", by), lambda: dict(
+            db.session.execute(select(Firm.id, column)).tuples().all()))
+    ordered, out = sorted(ids), {}
+    for i in range(0, len(ordered), 900):
+        out.update(db.session.execute(select(Firm.id, column).where(Firm.id.in_(ordered[i:i + 900]))).tuples().all())
+    return out
+
+
+def _carrier_places(ids: set[int], by: str) -> dict[int, str | None]:
+    if not ids or by != "town":
+        return {}
+    return dict(db.session.execute(select(Carrier.id, Carrier.town_code).where(Carrier.id.in_(sorted(ids))))
+                .tuples().all())
+
+
+def _weight(recs: list[dict], total: Decimal | None):
+    """(mode, per-record weights, or (numerators, denominators, scale)) — see the module docstring."""
+    if total is None:
+        return None, None
+    if Decimal(len(recs)) == total:
+        return "count", [Decimal(1)] * len(recs)
+    persons = [r.get("person") for r in recs]
+    if recs and all(persons) and Decimal(len(set(persons))) == total:
+        seen: set = set()
+        return "distinct", [Decimal(0) if p in seen or seen.add(p) else Decimal(1) for p in persons]
+    numeric = _numeric_columns(recs)
+    sums = {key: sum(col, Decimal(0)) for key, col in numeric.items()}
+    for key, col in numeric.items():
+        for scale in _SCALES:
+            if _close(sums[key] / scale, total):
+                return "sum", [v / scale for v in col] if scale != 1 else col
+    for num in numeric:
+        for den in numeric:
+            for scale in _RATIO_SCALES:
+                if num != den and sums[den] and _close(sums[num] / sums[den] * scale, total):
+                    return "ratio", (numeric[num], numeric[den], scale)
+    return None, None
+
+
+def _numeric_columns(recs: list[dict]) -> dict[str, list[Decimal]]:
+    skip = {"firm_id", "carrier_id", "institution_id", "alliance_id", "year", "uscc"}
+    out = {}
+    for key in (recs[0].keys() if recs else ()):
+        if key in skip:
+            continue
+        values = [_number(r.get(key)) for r in recs]
+        if any(v is not None for v in values) and all(v is not None or r.get(key) in (None, "") for v, r in zip(values, recs)):
+            out[key] = [v or Decimal(0) for v in values]
+    return out
+
+
+def _number(value) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _ratios(places: list[str], nums, dens, scale) -> dict[str, Decimal]:
+    acc: dict[str, list[Decimal]] = {}
+    for key, n, d in zip(places, nums, dens):
+        pair = acc.setdefault(key, [Decimal(0), Decimal(0)])
+        pair[0] += n
+        pair[1] += d
+    return {k: (n / d * scale).quantize(Decimal("0.0001")) for k, (n, d) in acc.items() if d}
+
+
+def _close(a: Decimal, b: Decimal) -> bool:
+    """Equal up to the figure's own rounding (figures are quantised to 4 places)."""
+    return abs(a - b) <= Decimal("0.00005") + abs(b) * Decimal("1e-12")
+
+
+def parts_total(row: GoalBreakdown) -> Decimal:
+    """The sum of an additive row's parts, rounded as the figure is (4 places)."""
+    return sum(row.values.values(), Decimal(0)).quantize(Decimal("0.0001"))
+
+
+def matrix(rows: list[GoalBreakdown], by: str, lang: str = "zh") -> pd.DataFrame:
+    """Goals × units (plus 全区), the table of the page and the export."""
+    labels = units(by)
+    data = {label: [r.values.get(key) if r.mode else None for r in rows] for key, label in labels}
+    frame = pd.DataFrame(data, index=[r.goal.name(lang) for r in rows])
+    frame["全区"] = [r.total for r in rows]
+    return frame
