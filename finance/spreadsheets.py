@@ -14,7 +14,7 @@ from core.errors import ServiceError
 from core.imports import ImportKind, RowInvalid, register_kind
 from core.tabular import Column
 from finance import service
-from finance.models import (ALL_STAGES, BOARDS, EXITED, FINANCING_TYPES, FIRST_STAGE, LISTED, IpoCandidate,
+from finance.models import (RANGES, ALL_STAGES, BOARDS, EXITED, FINANCING_TYPES, FIRST_STAGE, LISTED, IpoCandidate,
                             stage_rank)
 from registry import service as registry_service
 from registry import uscc as uscc_mod
@@ -84,12 +84,11 @@ def _firm(code, name, problems):
     """The registry firm for `code`; None (to be registered on apply) when a name is given."""
     if code is None:
         return None
-    firm = registry_service.find_firm(code)
-    if firm is None and not name:
-        problems.append(("uscc", _("该信用代码不在企业库中；请填写企业名称以便登记，或先导入企业")))
-    elif firm is not None and firm.archived_at is not None:
-        problems.append(("uscc", _("该企业已归档：%(name)s", name=firm.name)))
-    return firm
+    try:
+        return registry_service.firm_of_row(code, name)
+    except ServiceError as exc:
+        problems.append((exc.field, exc.message))
+        return None
 
 
 def _date(values, key, problems, required=False) -> date | None:
@@ -111,7 +110,7 @@ def _date(values, key, problems, required=False) -> date | None:
 def _resolve_firm(row, ctx):
     if row.firm_id is not None:
         return registry_service.find_firm(row.uscc)
-    return registry_service.ensure_firm(ctx.actor, uscc=row.uscc, name=row.firm_name, batch_id=ctx.batch_id)
+    return registry_service.find_or_register_firm(row.uscc, row.firm_name, actor=ctx.actor, batch_id=ctx.batch_id)
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -233,8 +232,8 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError(_("金额“%(v)s”不是数字（单位：万元）", v=text)) from None
     if not value.is_finite() or value <= 0:
         raise ValueError(_("金额须大于 0（万元）"))
-    if value >= service.MAX_AMOUNT:
-        raise ValueError(_("金额过大，请确认单位为万元"))
+    if value > service.MAX_AMOUNT:
+        raise ValueError(RANGES["amount"].message())
     return value
 
 

@@ -79,7 +79,8 @@ def candidate_create():
     form = CandidateForm()
     if form.validate_on_submit():
         try:
-            firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data, name=form.firm_name.data)
+            firm = registry_service.find_or_register_firm(form.uscc.data, form.firm_name.data,
+                                                          actor=current_user)
             cand = service.add_candidate(current_user, firm=firm, **_candidate_values(form),
                                          entered_on=form.entered_on.data)
         except ServiceError as exc:
@@ -188,7 +189,7 @@ def financing_create():
                                                                           uscc=request.args.get("uscc", ""))
     if form.validate_on_submit():
         try:
-            firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data)
+            firm = registry_service.find_or_register_firm(form.uscc.data, form.firm_name.data, actor=current_user)
             event = service.record_financing(current_user, firm=firm, kind=form.kind.data,
                                              amount=form.amount.data, on=form.on.data, note=form.note.data)
         except ServiceError as exc:

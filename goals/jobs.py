@@ -122,13 +122,12 @@ def _long_tenancies(today):
 
 def _members_without_facts(today):
     from registry.models import Firm, FirmFact, Pool, PoolMembership
+    from registry.queries import member_on
     year = today.year - 1
     has_fact = exists().where(FirmFact.firm_id == PoolMembership.firm_id, FirmFact.year == year)
     stmt = (select(Firm, Pool).join(PoolMembership, PoolMembership.firm_id == Firm.id)
             .join(Pool, Pool.id == PoolMembership.pool_id)
-            .where(PoolMembership.entered_on <= today,
-                   (PoolMembership.exited_on.is_(None)) | (PoolMembership.exited_on > today),
-                   ~has_fact).order_by(Firm.name))
+            .where(member_on(today), ~has_fact).order_by(Firm.name))
     return [_issue(today, "missing_facts", firm, f"{pool.name_zh}: {year}")
             for firm, pool in db.session.execute(stmt)]
 

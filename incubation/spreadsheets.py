@@ -111,8 +111,12 @@ class _Row:
 
     def known_firm(self, code: str, name_key: str = "firm_name") -> None:
         """An unknown credit code needs a firm name (the firm is then created on apply)."""
-        if code and registry.find_firm(code) is None and not self.text(name_key):
-            self.problems.append((name_key, _("该信用代码不在企业库中，请填写企业名称以同时登记该企业")))
+        if not code:
+            return
+        try:
+            registry.firm_of_row(code, self.text(name_key))
+        except ServiceError as exc:
+            self.problems.append((name_key if exc.field == "firm_name" else "uscc", exc.message))
 
     def raise_if_any(self) -> None:
         if self.problems:

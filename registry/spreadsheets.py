@@ -231,7 +231,7 @@ def _existing_firm(code: str | None, problems: list):
         return None
     firm = service.find_firm(code)
     if firm is None:
-        problems.append(("uscc", _("该信用代码不在企业库中，请先导入企业")))
+        problems.append(("uscc", service.not_in_registry()))
     elif firm.archived_at is not None:
         problems.append(("uscc", _("该企业已归档：%(name)s", name=firm.name)))
     return firm
