@@ -72,6 +72,6 @@ def to_number(value, field: str, label) -> Decimal:
 
 def _number(value) -> str:
     value = Decimal(value)
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value:,f}"
+    if value != value.to_integral_value():
+        return f"{value:,f}"
+    return f"{int(value):,}" if abs(value) >= 10000 else str(int(value))     # years stay 2100
