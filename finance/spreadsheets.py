@@ -86,8 +86,8 @@ def _firm(code, name, problems):
         return None
     try:
         return registry_service.firm_of_row(code, name)
-    except ServiceError as exc:
-        problems.append((exc.field, exc.message))
+    except ServiceError as exc:      # on the code's column: a file may have no name column
+        problems.append(("uscc", exc.message))
         return None
 
 
