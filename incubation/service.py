@@ -260,11 +260,9 @@ def register_institution(actor, *, uscc: str, name: str, level: str, recognized_
                          batch_id: int | None = None) -> RDInstitution:
     """Register a firm's R&D institution; an unknown firm is created when `firm_name` is given."""
     _check_institution(name, level, recognized_on, revoked_on)
-    firm = _existing_firm(uscc, firm_name)
-    if firm is not None and institution_of(firm.id, level, name.strip()) is not None:
+    firm = registry.find_or_register_firm(uscc, firm_name, actor=actor, batch_id=batch_id)
+    if institution_of(firm.id, level, name.strip()) is not None:
         raise ServiceError(_("该企业已登记同名同级别的研发机构"), field="name")
-    if firm is None:
-        firm = registry.create_firm(actor, uscc=uscc, name=firm_name.strip(), batch_id=batch_id)
     inst = RDInstitution(firm=firm, name=name.strip(), level=level, recognized_on=recognized_on,
                          revoked_on=revoked_on, import_batch_id=batch_id)
     db.session.add(inst)
