@@ -126,6 +126,18 @@ def Amount(*, minimum=0, maximum, exclusive_minimum: bool = False, exclusive_max
     return ma.fields.Decimal(validate=check, metadata={**bounds, **kwargs.pop("metadata", {})}, **kwargs)
 
 
+def Ranged(rng, **kwargs):  # noqa: N802 - a field factory
+    """A number within a `core.ranges.Range` (inclusive bounds, the service's message): the schema
+    and the service answer alike."""
+    def check(value):
+        if not rng.low <= value <= rng.high:
+            raise ma.ValidationError(rng.message())
+
+    field = ma.fields.Integer if rng.whole else ma.fields.Decimal
+    bounds = {"minimum": rng.low, "maximum": rng.high}
+    return field(validate=check, metadata={**bounds, **kwargs.pop("metadata", {})}, **kwargs)
+
+
 class Number(ma.fields.Float):
     """A Decimal column dumped as a JSON number (money in 万元, areas); None stays null."""
 

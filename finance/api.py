@@ -6,8 +6,6 @@ phone are personal data: shown only to holders of `finance.personal` for that re
 from datetime import date
 
 import marshmallow as ma
-from flask_babel import gettext as _
-from flask_smorest import abort
 from sqlalchemy import select
 
 from core.api import Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate
@@ -15,7 +13,7 @@ from core.permissions import can, requires
 from finance import service
 from finance.models import ALL_STAGES, BOARDS, FINANCING_TYPES, FinancingEvent, IpoCandidate
 from registry import service as registry_service
-from registry.api import FirmRefSchema, Uscc
+from registry.api import FirmName, FirmRefSchema, Uscc
 
 blp = Blueprint("finance_api", __name__, url_prefix="/api/v1", description="拟上市企业与直接融资 Pre-IPO pool and financing")
 
@@ -79,6 +77,7 @@ class CandidateListArgs(PageArgs):
 
 class CandidateCreateSchema(ma.Schema):
     uscc = Uscc(required=True)
+    firm_name = FirmName()
     entered_on = Day(required=True)
     board = ma.fields.String(required=True, validate=ma.validate.OneOf(BOARDS))
     sponsor = Text(load_default="", validate=ma.validate.Length(max=200))
@@ -119,8 +118,9 @@ class FinancingListArgs(PageArgs):
 
 class FinancingCreateSchema(ma.Schema):
     uscc = Uscc(required=True)
+    firm_name = FirmName()
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(FINANCING_TYPES))
-    amount = Amount(required=True, maximum=int(MAX_AMOUNT), exclusive_minimum=True,
+    amount = Amount(required=True, maximum=int(MAX_AMOUNT), exclusive_minimum=True, exclusive_maximum=False,
                     metadata={"description": "万元, > 0"})
     on = Day(required=True)
     note = Text(load_default="", validate=ma.validate.Length(max=5000))
@@ -134,11 +134,9 @@ class AnnualTotalSchema(ma.Schema):
 
 # --------------------------------------------------------------------------- candidates
 
-def _registered(uscc: str):
-    firm = registry_service.find_firm(uscc)
-    if firm is None or firm.archived_at is not None:
-        abort(422, message=_("该信用代码不在企业库中"), errors={"uscc": [_("该信用代码不在企业库中")]})
-    return firm
+def _firm_of(data: dict):
+    """The firm of `uscc`, registered under `firm_name` when unknown (as the pages and imports do)."""
+    return registry_service.find_or_register_firm(data.pop("uscc"), data.pop("firm_name", None), actor=actor())
 
 
 @blp.route("/ipo-candidates")
@@ -163,8 +161,8 @@ def candidate_list(args):
 @blp.arguments(CandidateCreateSchema)
 @blp.response(201, CandidateDetailSchema)
 def candidate_create(data):
-    """Put a registered firm into the pre-IPO pool at stage 入库."""
-    firm = _registered(data.pop("uscc"))
+    """Put a firm into the pre-IPO pool at stage 入库 (registered too when unknown and `firm_name` is given)."""
+    firm = _firm_of(data)
     cand = service.add_candidate(actor(), firm=firm, **data)
     commit()
     return cand
@@ -216,8 +214,9 @@ def financing_list(args):
 @blp.arguments(FinancingCreateSchema)
 @blp.response(201, FinancingSchema)
 def financing_create(data):
-    """Record direct financing raised by a registered firm (万元, > 0; date not in the future)."""
-    firm = _registered(data.pop("uscc"))
+    """Record direct financing raised by a firm (万元, > 0; date not in the future); an unknown firm is
+    registered when `firm_name` is given."""
+    firm = _firm_of(data)
     event = service.record_financing(actor(), firm=firm, **data)
     commit()
     return event

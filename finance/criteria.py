@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
-from finance.models import BOARDS, CRITERION_KINDS, ListingCriterion
+from finance.models import BOARDS, CRITERION_KINDS, RANGES, ListingCriterion
 from registry.models import FirmFact
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -142,6 +142,8 @@ def _check_criterion(board, key, kind, years, threshold, exclude_id=None) -> Non
         raise ServiceError(_("该类型须填写年数 N"), field="years")
     if spec[2] and threshold is None:
         raise ServiceError(_("该类型须填写阈值 X"), field="threshold")
+    RANGES["threshold"].check(threshold, "threshold")
+    RANGES["years"].check(years, "years")
     stmt = select(ListingCriterion.id).where(ListingCriterion.board == board, ListingCriterion.key == key)
     if exclude_id is not None:
         stmt = stmt.where(ListingCriterion.id != exclude_id)

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from finance.models import ALL_STAGES, BOARDS, CRITERION_KINDS, FINANCING_TYPES
+from finance.models import ALL_STAGES, BOARDS, CRITERION_KINDS, FINANCING_TYPES, RANGES
 
 REQUIRED = _l("请填写此项")
 BAD_DATE = _l("日期格式应为 YYYY-MM-DD")
@@ -54,8 +54,7 @@ class CandidateForm(ChineseMessages, FlaskForm):
     sponsor = StringField(_l("保荐机构"), validators=[Optional(), Length(max=200)])
     law_firm = StringField(_l("律师事务所"), validators=[Optional(), Length(max=200)])
     auditor = StringField(_l("会计师事务所"), validators=[Optional(), Length(max=200)])
-    expected_year = IntegerField(_l("预计上市年份"), validators=[Optional(), NumberRange(
-        2000, 2100, message=_l("预计上市年份应在 2000 至 2100 之间"))])
+    expected_year = IntegerField(_l("预计上市年份"), validators=[Optional(), RANGES["expected_year"].validator()])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=64)])
     contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32), Regexp(
         r"^[0-9+\-() ]*$", message=_l("电话号码只能包含数字、空格和 + - ( )"))])
@@ -79,14 +78,18 @@ class StageForm(ChineseMessages, FlaskForm):
 
 class FinancingForm(ChineseMessages, FlaskForm):
     uscc = StringField(_l("统一社会信用代码"), validators=[_required(), Length(max=40)])
+    firm_name = StringField(_l("企业名称"), validators=[Optional(), Length(max=255)],
+                            description=_l("企业库中尚无该企业时填写，将同时登记到企业库"))
     kind = SelectField(_l("融资类型"), choices=[(k, _l(k)) for k in FINANCING_TYPES], validators=[_required()])
-    amount = DecimalField(_l("金额（万元）"), places=4, validators=[InputRequired(message=REQUIRED)])
+    amount = DecimalField(_l("金额（万元）"), places=4,
+                          validators=[InputRequired(message=REQUIRED), RANGES["amount"].validator()])
     on = _date(_l("日期"))
     note = StringField(_l("备注"), validators=[Optional(), Length(max=1000)])
 
 
 class FinancingEditForm(FinancingForm):
     uscc = None
+    firm_name = None
     version = HiddenField()
 
 
@@ -97,9 +100,8 @@ class CriterionForm(ChineseMessages, FlaskForm):
     label = StringField(_l("名称"), validators=[_required(), Length(max=200)])
     kind = SelectField(_l("标准类型"), choices=[(k, _l(v[0])) for k, v in CRITERION_KINDS.items()],
                        validators=[_required()])
-    years = IntegerField(_l("年数 N"), validators=[Optional(), NumberRange(1, 10, message=_l("年数应在 1 至 10 之间"))])
-    threshold = DecimalField(_l("阈值 X（万元或 ％）"), places=4, validators=[Optional(), NumberRange(
-        0, 100000000, message=_l("阈值应在 0 至 1亿 之间"))])
+    years = IntegerField(_l("年数 N"), validators=[Optional(), RANGES["years"].validator()])
+    threshold = DecimalField(_l("阈值 X（万元或 ％）"), places=4, validators=[Optional(), RANGES["threshold"].validator()])
     sort_order = IntegerField(_l("排序"), default=0, validators=[Optional(), NumberRange(0, 9999)])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=1000)])
     version = HiddenField()

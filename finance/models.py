@@ -3,14 +3,26 @@ listing criteria kept as data. Money in 万元."""
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Archivable, Timestamped, Versioned, db
+from core.ranges import Range
 from registry.models import Firm
 
 MONEY = Numeric(18, 4)
+
+#: Plausible values of the numeric fields (checked by finance.service and finance.criteria).
+#: A financing amount above 10^8 万元 (1万亿元) is a typing error; a criterion's threshold X is
+#: 万元 or a percentage, at most 10^8.
+RANGES = {
+    "amount": Range(_l("融资金额"), 0, 100_000_000, _l("万元")),
+    "expected_year": Range(_l("预计上市年份"), 2000, 2100, whole=True),
+    "threshold": Range(_l("阈值"), 0, 100_000_000),
+    "years": Range(_l("年数"), 1, 10, whole=True),
+}
 
 BOARDS = ("沪深主板", "创业板", "科创板", "北交所", "境外")
 

@@ -14,10 +14,11 @@ from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
 from finance.models import (ALL_STAGES, BOARDS, CLOSING_STAGES, EXITED, FINANCING_TYPES, FIRST_STAGE,
-                            LISTED, FinancingEvent, IpoCandidate, IpoStage, stage_rank)
+                            LISTED, RANGES, FinancingEvent, IpoCandidate, IpoStage, stage_rank)
 from registry import service as registry_service
+from registry.queries import in_period
 
-MAX_AMOUNT = Decimal("100000000")      # 1万亿元 in 万元: anything larger is a typing error
+MAX_AMOUNT = Decimal(RANGES["amount"].high)
 PERSONAL = IpoCandidate.PERSONAL_FIELDS
 CANDIDATE_FIELDS = ("board", "sponsor", "law_firm", "auditor", "expected_year", "contact_name",
                     "contact_phone", "note")
@@ -57,8 +58,7 @@ def _last_closed_on(firm_id: int, exclude_id: int | None = None) -> date | None:
 def _check_candidate_values(board: str, expected_year) -> None:
     if board not in BOARDS:
         raise ServiceError(_("未知的拟上市板块：%(b)s", b=board), field="board")
-    if expected_year is not None and not 2000 <= int(expected_year) <= 2100:
-        raise ServiceError(_("预计上市年份应在 2000 至 2100 之间"), field="expected_year")
+    RANGES["expected_year"].check(expected_year, "expected_year")
 
 
 def add_candidate(actor, *, firm, entered_on: date, board: str, sponsor: str = "", law_firm: str = "",
@@ -233,8 +233,8 @@ def stage_durations(candidate: IpoCandidate, today: date | None = None) -> list[
 def pool_members(as_of: date) -> list[IpoCandidate]:
     """Open candidacies on `as_of`: entered on or before it, not listed/exited on or before it."""
     stmt = (select(IpoCandidate)
-            .where(IpoCandidate.archived_at.is_(None), IpoCandidate.entered_on <= as_of,
-                   (IpoCandidate.closed_on.is_(None)) | (IpoCandidate.closed_on > as_of))
+            .where(IpoCandidate.archived_at.is_(None),
+                   in_period(IpoCandidate.entered_on, IpoCandidate.closed_on, as_of))
             .order_by(IpoCandidate.entered_on, IpoCandidate.id))
     return list(db.session.scalars(stmt))
 
@@ -260,14 +260,9 @@ def candidates_of_firm(firm_id: int) -> list[IpoCandidate]:
 def _check_financing(kind: str, amount, on: date) -> Decimal:
     if kind not in FINANCING_TYPES:
         raise ServiceError(_("未知的融资类型：%(k)s", k=kind), field="kind")
-    try:
-        amount = Decimal(str(amount))
-    except ArithmeticError:
-        raise ServiceError(_("金额须为数字（万元）"), field="amount") from None
-    if not amount.is_finite() or amount <= 0:
+    amount = RANGES["amount"].check(amount, "amount")
+    if amount is None or amount <= 0:
         raise ServiceError(_("金额须大于 0（万元）"), field="amount")
-    if amount >= MAX_AMOUNT:
-        raise ServiceError(_("金额过大，请确认单位为万元"), field="amount")
     _not_future(on, "on")
     return amount
 

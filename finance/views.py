@@ -83,7 +83,7 @@ def candidate_create():
 
 
 def _add_candidate(form) -> IpoCandidate:
-    firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data, name=form.firm_name.data)
+    firm = registry_service.find_or_register_firm(form.uscc.data, form.firm_name.data, actor=current_user)
     return service.add_candidate(current_user, firm=firm, **_candidate_values(form), entered_on=form.entered_on.data)
 
 
@@ -169,7 +169,7 @@ def financing_create():
 
 
 def _record_financing(form) -> FinancingEvent:
-    firm = registry_service.ensure_firm(current_user, uscc=form.uscc.data)
+    firm = registry_service.find_or_register_firm(form.uscc.data, form.firm_name.data, actor=current_user)
     return service.record_financing(current_user, firm=firm, kind=form.kind.data, amount=form.amount.data,
                                     on=form.on.data, note=form.note.data)
 

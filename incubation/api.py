@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core import dates
-from core.api import (Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate)
+from core.api import (Blueprint, Day, Number, PageArgs, Ranged, Text, actor, commit, get_or_404,
+                      page_schema, paginate)
 from core.permissions import requires
 from incubation import queries, service
-from incubation.models import CARRIER_TYPES, LEVELS, OUTCOMES, Carrier, Tenancy
-from registry.api import FirmRefSchema, Uscc
+from incubation.models import CARRIER_TYPES, LEVELS, OUTCOMES, RANGES, Carrier, Tenancy
+from registry.api import FirmName, FirmRefSchema, Uscc
 
 blp = Blueprint("incubation_api", __name__, url_prefix="/api/v1", description="孵化载体与在孵企业 Carriers and tenancies")
 
@@ -50,8 +51,8 @@ class CarrierCreateSchema(ma.Schema):
     operator = Text(load_default="", validate=ma.validate.Length(max=200))
     address = Text(load_default="", validate=ma.validate.Length(max=500))
     town_code = Text(allow_none=True, validate=ma.validate.Length(max=9))
-    area_m2 = Amount(allow_none=True, maximum=10**9, metadata={"description": "m²"})
-    capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0, max=10**6))
+    area_m2 = Ranged(RANGES["area_m2"], allow_none=True, metadata={"description": "m²"})
+    capacity = Ranged(RANGES["capacity"], allow_none=True)
     opened_on = Day(required=True)
     recognized_on = Day(allow_none=True)
     closed_on = Day(allow_none=True)
@@ -87,8 +88,7 @@ class TenancyListArgs(PageArgs):
 class TenancyCreateSchema(ma.Schema):
     carrier_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_INT))
     uscc = Uscc(required=True)
-    firm_name = Text(allow_none=True, validate=ma.validate.Length(max=255),
-                     metadata={"description": "registers the firm too when the code is not yet known"})
+    firm_name = FirmName()
     entered_on = Day(required=True)
     note = Text(load_default="", validate=ma.validate.Length(max=5000))
 

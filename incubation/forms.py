@@ -5,7 +5,7 @@ from wtforms import (DateField, DecimalField, HiddenField, IntegerField, SelectF
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from incubation.models import CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES
+from incubation.models import CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES, RANGES
 from registry.reference import towns
 
 
@@ -40,10 +40,8 @@ class CarrierForm(FlaskForm):
     operator = StringField(_l("运营主体"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=500)])
     town_code = SelectField(_l("所属镇街"), validators=[Optional()])
-    area_m2 = DecimalField(_l("面积（平方米）"), places=2,
-                           validators=[Optional(), Range(min=0, message=_l("面积不能为负数"))])
-    capacity = IntegerField(_l("可容纳企业数"),
-                            validators=[Optional(), Range(min=0, message=_l("可容纳企业数不能为负数"))])
+    area_m2 = DecimalField(_l("面积（平方米）"), places=2, validators=[Optional(), RANGES["area_m2"].validator()])
+    capacity = IntegerField(_l("可容纳企业数"), validators=[Optional(), RANGES["capacity"].validator()])
     opened_on = _date(_l("启用日期"), required=True)
     recognized_on = _date(_l("认定日期"))
     closed_on = _date(_l("关闭日期"))
@@ -86,7 +84,7 @@ class MakerCountForm(FlaskForm):
     year = IntegerField(_l("年份"), validators=[InputRequired(message=_l("请填写年份")),
                                                Range(min=2000, max=2100, message=_l("年份无效"))])
     makers = IntegerField(_l("创客人数"), validators=[InputRequired(message=_l("请填写创客人数")),
-                                                   Range(min=0, message=_l("创客人数不能为负数"))])
+                                                   RANGES["makers"].validator()])
 
 
 class InstitutionForm(FlaskForm):

@@ -19,7 +19,7 @@ Counting rules (archived records never count):
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.db import db
@@ -28,6 +28,7 @@ from incubation.models import (CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Allian
                                MakerCount, RDInstitution, Tenancy)
 from incubation.queries import carrier_active
 from registry.models import Firm
+from registry.queries import in_period
 
 # Working targets for the summary page; goals/ holds the official ones.
 TARGETS: dict[str, Decimal] = {
@@ -66,8 +67,7 @@ def _carrier(c: Carrier) -> dict:
 def _maker_spaces_stmt(as_of: date):
     started = func.coalesce(Carrier.recognized_on, Carrier.opened_on)
     return select(Carrier).where(Carrier.carrier_type == MAKER_SPACE, Carrier.archived_at.is_(None),
-                                 started <= as_of,
-                                 or_(Carrier.closed_on.is_(None), Carrier.closed_on > as_of))
+                                 in_period(started, Carrier.closed_on, as_of))
 
 
 def maker_space_records(as_of: date) -> list[dict]:
@@ -142,8 +142,7 @@ def makers(as_of: date) -> int:
 
 def _institutions_stmt(as_of: date, levels):
     return (select(RDInstitution).where(RDInstitution.archived_at.is_(None), RDInstitution.level.in_(levels),
-                                        RDInstitution.recognized_on <= as_of,
-                                        or_(RDInstitution.revoked_on.is_(None), RDInstitution.revoked_on > as_of))
+                                        in_period(RDInstitution.recognized_on, RDInstitution.revoked_on, as_of))
             .options(selectinload(RDInstitution.firm)))
 
 

@@ -6,12 +6,15 @@ date is empty or after D (an end date is the first day it no longer holds).
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Archivable, Timestamped, Versioned, db
+from core.ranges import Range
 from registry.models import Firm
+from registry.queries import period_covers
 
 OWNERS = frozenset({"kjj"})
 
@@ -31,6 +34,14 @@ INSTITUTION_LEVELS = ("国家级", KEY_INSTITUTE, "省级", "市级", "区级")
 CITY_OR_ABOVE = ("国家级", KEY_INSTITUTE, "省级", "市级")
 
 AREA = Numeric(14, 2)   # square metres
+
+#: Plausible values of the numeric fields (checked by incubation.service; inside their columns).
+#: 10,000,000 m² (10 km²) is beyond the largest industrial park of the district.
+RANGES = {
+    "area_m2": Range(_l("面积"), 0, 10_000_000, _l("平方米")),
+    "capacity": Range(_l("可容纳企业数"), 0, 100_000, _l("家"), whole=True),
+    "makers": Range(_l("创客人数"), 0, 1_000_000, _l("人"), whole=True),
+}
 
 
 class Carrier(Versioned, Archivable, Timestamped, db.Model):
@@ -70,7 +81,7 @@ class Carrier(Versioned, Archivable, Timestamped, db.Model):
         return OWNERS
 
     def active_on(self, on: date) -> bool:
-        return self.opened_on <= on and (self.closed_on is None or self.closed_on > on)
+        return period_covers(self.opened_on, self.closed_on, on)
 
 
 class Tenancy(Versioned, Archivable, Timestamped, db.Model):

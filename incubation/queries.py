@@ -1,25 +1,24 @@
 """Read-only queries shared by the pages, the metrics and the timeline (no writes here)."""
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from core.db import db
 from incubation.models import Carrier, Tenancy
+from registry.queries import in_period
 
 GRADUATION_YEARS = 3   # a tenant longer than this is "due to graduate"
 
 
 def carrier_active(on: date):
     """SQL condition: carrier opened on or before `on` and not closed by then, not archived."""
-    return and_(Carrier.archived_at.is_(None), Carrier.opened_on <= on,
-                or_(Carrier.closed_on.is_(None), Carrier.closed_on > on))
+    return and_(Carrier.archived_at.is_(None), in_period(Carrier.opened_on, Carrier.closed_on, on))
 
 
 def tenancy_current(on: date):
     """SQL condition: tenancy entered on or before `on` and not left by then, not archived."""
-    return and_(Tenancy.archived_at.is_(None), Tenancy.entered_on <= on,
-                or_(Tenancy.left_on.is_(None), Tenancy.left_on > on))
+    return and_(Tenancy.archived_at.is_(None), in_period(Tenancy.entered_on, Tenancy.left_on, on))
 
 
 def years_before(on: date, years: int) -> date:

@@ -6,7 +6,6 @@ Every rule is a ServiceError(field=...) here, so the forms, the API and the impo
 - a tenancy starts on or after the carrier opened and before it closed.
 """
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,10 +14,10 @@ from core import dates
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
-from incubation.models import (CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES, Alliance,
+from incubation.models import (CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES, RANGES, Alliance,
                                AllianceMember, Carrier, MakerCount, RDInstitution, Tenancy)
 from registry import service as registry
-from registry import uscc as uscc_codes
+from registry.queries import in_period
 
 CARRIER_FIELDS = ("name", "carrier_type", "level", "operator", "address", "town_code", "area_m2",
                   "capacity", "opened_on", "recognized_on", "closed_on", "note")
@@ -72,8 +71,6 @@ def _carrier_values(fields: dict) -> dict:
     for key in ("name", "operator", "address", "note"):
         if key in out:
             out[key] = (out[key] or "").strip()
-    if "area_m2" in out and out["area_m2"] is not None:
-        out["area_m2"] = Decimal(str(out["area_m2"]))
     if "town_code" in out:
         out["town_code"] = out["town_code"] or None
     return out
@@ -95,10 +92,9 @@ def _check_carrier(values: dict, carrier: Carrier | None) -> None:
 
 
 def _check_carrier_numbers(values: dict) -> None:
-    if values.get("area_m2") is not None and values["area_m2"] < 0:
-        raise ServiceError(_("面积不能为负数"), field="area_m2")
-    if values.get("capacity") is not None and values["capacity"] < 0:
-        raise ServiceError(_("可容纳企业数不能为负数"), field="capacity")
+    for key in ("area_m2", "capacity"):
+        if key in values:
+            values[key] = RANGES[key].check(values[key], key)
 
 
 def _check_carrier_dates(values: dict, carrier: Carrier | None) -> None:
@@ -131,33 +127,13 @@ def register_tenancy(actor, *, carrier: Carrier, uscc: str, entered_on: date, fi
     (field firm_name), or a credit code the registry refuses (field uscc).
     """
     check_tenancy_period(carrier, entered_on, left_on, outcome)
-    firm = _existing_firm(uscc, firm_name)
-    if firm is not None:
-        check_no_overlap(firm.id, carrier, entered_on, left_on, None)
-    else:
-        firm = registry.create_firm(actor, uscc=uscc, name=firm_name.strip(), batch_id=batch_id)
+    firm = registry.find_or_register_firm(uscc, firm_name, actor=actor, batch_id=batch_id)
+    check_no_overlap(firm.id, carrier, entered_on, left_on, None)
     tenancy = Tenancy(firm=firm, carrier=carrier, entered_on=entered_on, left_on=left_on,
                       outcome=outcome or None, note=(note or "").strip(), import_batch_id=batch_id)
     db.session.add(tenancy)
     audit.record(actor, "incubation.tenancy.create", tenancy, batch_id=batch_id)
     return tenancy
-
-
-def _existing_firm(uscc: str, firm_name: str | None):
-    """The registry firm for `uscc`, or None when it may be created (a name is given)."""
-    firm = registry.find_firm(uscc or "")
-    if firm is not None:
-        if firm.archived_at is not None:
-            raise ServiceError(_("该企业已归档：%(name)s", name=firm.name), field="uscc")
-        return firm
-    try:
-        uscc_codes.validate(uscc)
-    except uscc_codes.USCCError as exc:
-        raise ServiceError(exc.message, field="uscc") from None
-    if not (firm_name or "").strip():
-        raise ServiceError(_("该信用代码不在企业库中，请填写企业名称，保存时将同时登记该企业"),
-                           field="firm_name")
-    return None
 
 
 def update_tenancy(tenancy: Tenancy, actor, *, entered_on: date, left_on: date | None,
@@ -257,8 +233,9 @@ def set_maker_count(actor, *, carrier: Carrier, year: int, makers: int,
     """Record the number of makers in `carrier` in `year`; returns (row, created|updated|unchanged)."""
     if year is None or not 2000 <= year <= dates.today().year + 1:
         raise ServiceError(_("年份无效"), field="year")
-    if makers is None or makers < 0:
-        raise ServiceError(_("创客人数不能为负数"), field="makers")
+    if makers is None:
+        raise ServiceError(_("请填写创客人数"), field="makers")
+    makers = RANGES["makers"].check(makers, "makers")
     row = db.session.scalars(select(MakerCount).where(MakerCount.carrier_id == carrier.id,
                                                       MakerCount.year == year)).first()
     if row is not None and row.makers == makers:
@@ -279,11 +256,9 @@ def register_institution(actor, *, uscc: str, name: str, level: str, recognized_
                          batch_id: int | None = None) -> RDInstitution:
     """Register a firm's R&D institution; an unknown firm is created when `firm_name` is given."""
     _check_institution(name, level, recognized_on, revoked_on)
-    firm = _existing_firm(uscc, firm_name)
-    if firm is not None and institution_of(firm.id, level, name.strip()) is not None:
+    firm = registry.find_or_register_firm(uscc, firm_name, actor=actor, batch_id=batch_id)
+    if institution_of(firm.id, level, name.strip()) is not None:
         raise ServiceError(_("该企业已登记同名同级别的研发机构"), field="name")
-    if firm is None:
-        firm = registry.create_firm(actor, uscc=uscc, name=firm_name.strip(), batch_id=batch_id)
     inst = RDInstitution(firm=firm, name=name.strip(), level=level, recognized_on=recognized_on,
                          revoked_on=revoked_on, import_batch_id=batch_id)
     db.session.add(inst)
@@ -337,7 +312,7 @@ def create_alliance(actor, *, name: str, founded_on: date, sector: str = "", not
         raise ServiceError(_("请填写成立日期"), field="founded_on")
     if db.session.scalars(select(Alliance).where(Alliance.name == name)).first() is not None:
         raise ServiceError(_("已有同名联盟：%(name)s", name=name), field="name")
-    lead = _registered_firm(lead_uscc, "lead_uscc") if lead_uscc else None
+    lead = registry.known_firm(lead_uscc, field="lead_uscc") if lead_uscc else None
     alliance = Alliance(name=name, founded_on=founded_on, sector=(sector or "").strip(),
                         note=(note or "").strip(), lead_firm=lead)
     db.session.add(alliance)
@@ -349,7 +324,7 @@ def create_alliance(actor, *, name: str, founded_on: date, sector: str = "", not
 
 def add_alliance_member(actor, *, alliance: Alliance, uscc: str, joined_on: date | None = None) -> AllianceMember:
     """Add a registry firm to an alliance (once)."""
-    firm = _registered_firm(uscc, "uscc")
+    firm = registry.known_firm(uscc)
     exists = db.session.scalars(select(AllianceMember).where(AllianceMember.alliance_id == alliance.id,
                                                              AllianceMember.firm_id == firm.id)).first()
     if exists is not None:
@@ -362,19 +337,11 @@ def add_alliance_member(actor, *, alliance: Alliance, uscc: str, joined_on: date
     return member
 
 
-def _registered_firm(uscc: str, field: str):
-    firm = registry.find_firm(uscc or "")
-    if firm is None or firm.archived_at is not None:
-        raise ServiceError(_("该信用代码不在企业库中"), field=field)
-    return firm
-
-
 # --------------------------------------------------------------------------- reads used by pages
 
 def tenancy_counts(carrier: Carrier, on: date) -> tuple[int, int]:
     """(current tenants as of `on`, all tenancies ever) of a carrier."""
     live = select(func.count(Tenancy.id)).where(Tenancy.carrier_id == carrier.id,
                                                 Tenancy.archived_at.is_(None))
-    current = live.where(Tenancy.entered_on <= on,
-                         (Tenancy.left_on.is_(None)) | (Tenancy.left_on > on))
+    current = live.where(in_period(Tenancy.entered_on, Tenancy.left_on, on))
     return db.session.scalar(current), db.session.scalar(live)

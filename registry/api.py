@@ -29,6 +29,13 @@ def Uscc(**kwargs):  # noqa: N802 - a field factory
     return USCCField(check=check_uscc, **kwargs)
 
 
+def FirmName(**kwargs):  # noqa: N802 - a field factory
+    """The firm's name beside a credit code: the firm is registered under it when the code is unknown."""
+    return Text(allow_none=True, validate=ma.validate.Length(max=255),
+                metadata={"description": "firm name: registers the firm when the credit code is not in the registry"},
+                **kwargs)
+
+
 # --------------------------------------------------------------------------- schemas
 
 class FirmSchema(ma.Schema):
@@ -219,7 +226,7 @@ def firm_by_uscc(code):
         abort(422, message=exc.message, errors={"uscc": [exc.message]})
     firm = service.find_firm(code)
     if firm is None:
-        abort(404, message=_("该信用代码不在企业库中"))
+        abort(404, message=service.not_in_registry())
     return firm
 
 
@@ -284,9 +291,7 @@ def pool_members(args, pool_key):
 def pool_enter(data, pool_key):
     """Put a registered firm in a pool from `entered_on`."""
     pool = _pool_or_404(pool_key)
-    firm = service.find_firm(data["uscc"])
-    if firm is None:
-        abort(422, message=_("该信用代码不在企业库中"), errors={"uscc": [_("该信用代码不在企业库中")]})
+    firm = service.known_firm(data["uscc"])
     membership = service.enter_pool(actor(), firm=firm, pool=pool, entered_on=data["entered_on"],
                                     exited_on=data.get("exited_on"), reason=data["reason"])
     commit()

@@ -6,9 +6,9 @@ import looks a firm up or registers one: to change the firm rule, change them.
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core.errors import ServiceError
 from core.tabular import Column
 from core.tabular.cells import Row
 from registry import service
@@ -44,25 +44,24 @@ def lookup_firm(code: str) -> Firm | None:
 
 def known_firm(row: Row, code: str | None, *, name_key: str | None = "firm_name",
                key: str = "uscc") -> Firm | None:
-    """The firm the row's credit code names.
+    """The firm the row's credit code names, by the registry's one firm rule (registry.firms).
 
     An archived firm is a problem of the code column. An unknown code is a problem unless
     ``name_key`` is given and that cell holds a name: the firm is then registered when the row is
-    applied (:func:`firm_for_row`). ``name_key=None``: the firm must already be in the registry.
+    applied (:func:`firm_for_row`) and None is returned. ``name_key=None``: the firm must already be
+    in the registry.
     """
     if code is None:
         return None
-    firm = lookup_firm(code)
-    if firm is None:
+    try:
         if name_key is None:
-            row.problem(key, _("该信用代码不在企业库中，请先导入企业"))
-        elif not row.raw(name_key):
-            row.problem(name_key, _("该信用代码不在企业库中，请填写企业名称以同时登记该企业"))
-    elif firm.archived_at is not None:
-        row.problem(key, _("该企业已归档：%(name)s", name=firm.name))
-    return firm
+            return service.known_firm(code, field=key)
+        return service.firm_of_row(code, row.raw(name_key))
+    except ServiceError as exc:
+        row.problem(name_key if name_key and exc.field == "firm_name" else key, exc.message)
+        return None
 
 
 def firm_for_row(actor, code: str, name: str | None, batch_id: int | None = None) -> Firm:
     """When a row is applied: the firm, registered first when unknown and named (ServiceError else)."""
-    return service.ensure_firm(actor, uscc=code, name=name, batch_id=batch_id)
+    return service.find_or_register_firm(code, name, actor=actor, batch_id=batch_id)

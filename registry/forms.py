@@ -3,10 +3,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from registry import reference
-from registry.models import PARKS, PLAN_SECTORS
+from registry.models import PARKS, PLAN_SECTORS, RANGES
 
 
 def _town_choices():
@@ -51,16 +51,22 @@ class FirmForm(FlaskForm):
         return data
 
 
+def _fact(field_class, label, key: str):
+    """A fact's input with its plausible range (registry.models.RANGES, the service's own check)."""
+    extra = {"places": 4} if field_class is DecimalField else {}
+    return field_class(label, validators=[Optional(), RANGES[key].validator()], **extra)
+
+
 class FactForm(FlaskForm):
-    year = IntegerField(_l("年份"), validators=[InputRequired(_l("请填写年份")), NumberRange(1949, 2100)])
-    revenue = DecimalField(_l("主营业务收入（万元）"), places=4, validators=[Optional()])
-    output_value = DecimalField(_l("产值（万元）"), places=4, validators=[Optional()])
-    value_added = DecimalField(_l("增加值（万元）"), places=4, validators=[Optional()])
-    rd_spend = DecimalField(_l("研发经费支出（万元）"), places=4, validators=[Optional()])
-    net_profit = DecimalField(_l("净利润（万元）"), places=4, validators=[Optional()])
-    invention_patents = IntegerField(_l("有效发明专利数（件）"), validators=[Optional()])
-    employees = IntegerField(_l("从业人员（人）"), validators=[Optional()])
-    brand_output = DecimalField(_l("品牌产品产值（万元）"), places=4, validators=[Optional()])
+    year = IntegerField(_l("年份"), validators=[InputRequired(_l("请填写年份")), RANGES["year"].validator()])
+    revenue = _fact(DecimalField, _l("主营业务收入（万元）"), "revenue")
+    output_value = _fact(DecimalField, _l("产值（万元）"), "output_value")
+    value_added = _fact(DecimalField, _l("增加值（万元）"), "value_added")
+    rd_spend = _fact(DecimalField, _l("研发经费支出（万元）"), "rd_spend")
+    net_profit = _fact(DecimalField, _l("净利润（万元）"), "net_profit")
+    invention_patents = _fact(IntegerField, _l("有效发明专利数（件）"), "invention_patents")
+    employees = _fact(IntegerField, _l("从业人员（人）"), "employees")
+    brand_output = _fact(DecimalField, _l("品牌产品产值（万元）"), "brand_output")
 
 
 class EnterPoolForm(FlaskForm):
@@ -87,3 +93,7 @@ class MergeForm(FlaskForm):
     dup_uscc = StringField(_l("并入的重复企业（信用代码）"), validators=[DataRequired(_l("请填写信用代码")),
                                                                 Length(max=40)])
     confirm = HiddenField()
+
+
+class ReviewForm(FlaskForm):
+    """Mark a firm registered by another unit as reviewed (the CSRF token only)."""

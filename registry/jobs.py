@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from core.db import db
 from core.quality import Finding
 from registry.models import Firm, FirmFact, Pool, PoolMembership
+from registry.queries import member_on
 
 
 def overridden_codes(today: date) -> list[Finding]:
@@ -24,9 +25,7 @@ def members_without_facts(today: date) -> list[Finding]:
     has_fact = exists().where(FirmFact.firm_id == PoolMembership.firm_id, FirmFact.year == year)
     stmt = (select(Firm, Pool).join(PoolMembership, PoolMembership.firm_id == Firm.id)
             .join(Pool, Pool.id == PoolMembership.pool_id)
-            .where(PoolMembership.entered_on <= today,
-                   (PoolMembership.exited_on.is_(None)) | (PoolMembership.exited_on > today),
-                   ~has_fact).order_by(Firm.name))
+            .where(member_on(today), ~has_fact).order_by(Firm.name))
     return [Finding.of_firm("missing_facts", firm, f"{pool.name_zh}: {year}")
             for firm, pool in db.session.execute(stmt)]
 

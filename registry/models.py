@@ -1,12 +1,14 @@
 """Registry records: firms keyed by the credit code, annual facts, cultivation pools."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
                         Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Archivable, Timestamped, Versioned, db
+from core.ranges import Range
 
 MONEY = Numeric(18, 4)
 NAME_SEPARATOR = "；"
@@ -14,6 +16,22 @@ NAME_SEPARATOR = "；"
 PLAN_SECTORS = ("新型材料", "智能终端产品", "关键基础件", "高端电子", "信息软件",
                 "高端汽配", "智能电器", "时尚服装", "高端装备", "新一代信息技术",
                 "光电", "医药健康", "工业创新设计", "科技研发服务", "检测检验")
+
+#: Plausible values of the numeric fields (checked by the services; all inside their columns).
+#: Money in 万元: 10^9 万元 = 10万亿元, beyond any firm's capital or annual revenue.
+_MONEY_MAX = 1_000_000_000
+RANGES = {
+    "capital_amount": Range(_l("注册资本"), 0, _MONEY_MAX, _l("万元")),
+    "revenue": Range(_l("主营业务收入"), 0, _MONEY_MAX, _l("万元")),
+    "output_value": Range(_l("产值"), 0, _MONEY_MAX, _l("万元")),
+    "value_added": Range(_l("增加值"), 0, _MONEY_MAX, _l("万元")),
+    "rd_spend": Range(_l("研发经费支出"), 0, _MONEY_MAX, _l("万元")),
+    "net_profit": Range(_l("净利润"), -_MONEY_MAX, _MONEY_MAX, _l("万元")),
+    "brand_output": Range(_l("品牌产品产值"), 0, _MONEY_MAX, _l("万元")),
+    "invention_patents": Range(_l("有效发明专利数"), 0, 100_000, _l("件"), whole=True),
+    "employees": Range(_l("从业人员"), 0, 1_000_000, _l("人"), whole=True),
+    "year": Range(_l("年份"), 1949, 2100, whole=True),
+}
 
 PARKS = ("鄞州工业园区", "鄞州经济开发区", "鄞州投资创业中心", "中车产业基地", "南部商务区",
          "e创意特色小镇", "其他")
@@ -50,6 +68,13 @@ class Firm(Versioned, Archivable, Timestamped, db.Model):
     code_override_reason: Mapped[str | None] = mapped_column(Text)      # admin accepted a failing code
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("registry_firms.id"), index=True)
     import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The unit whose user registered the firm. A user without registry.edit (another unit's editor
+    # entering a tenancy, a talent, a pre-IPO candidate with a new code) puts the firm on
+    # 区经信局's review list (needs_review) until it is marked reviewed.
+    created_by_unit: Mapped[str | None] = mapped_column(String(32))
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
 
     facts: Mapped[list["FirmFact"]] = relationship(back_populates="firm", order_by="FirmFact.year")
 

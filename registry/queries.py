@@ -1,10 +1,12 @@
-"""Read-side queries for the registry pages: the filtered, sorted, paginated firm list."""
+"""Read-side queries: the filtered, sorted, paginated firm list, and the one rule for "member of a
+pool on a date" (`member_on`, built on `in_period`, which other dated links such as tenancies and
+pre-IPO candidacies use too)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from core.db import db
 from registry import reference, uscc as uscc_mod
@@ -17,6 +19,23 @@ SORTS = {
     "updated": Firm.updated_at,
 }
 FLAGS = ("above_scale", "high_tech", "listed", "overridden")
+
+
+def in_period(start, end, on: date):
+    """SQL condition: the period [start, end) covers `on` — start <= on and (end is null or end > on).
+
+    `end` is exclusive: a membership exited on D no longer counts on D."""
+    return and_(start <= on, or_(end.is_(None), end > on))
+
+
+def period_covers(start: date, end: date | None, on: date) -> bool:
+    """`in_period` for values in memory."""
+    return start <= on and (end is None or end > on)
+
+
+def member_on(on: date):
+    """SQL condition: a pool membership current on `on` (entered_on <= on < exited_on)."""
+    return in_period(PoolMembership.entered_on, PoolMembership.exited_on, on)
 
 
 @dataclass
@@ -97,9 +116,7 @@ def conditions(flt: FirmFilter, today: date) -> list:
     if flt.park:
         conds.append(Firm.park == flt.park)
     if flt.pool:
-        members = select(PoolMembership.firm_id).where(
-            PoolMembership.pool_id == flt.pool, PoolMembership.entered_on <= today,
-            or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > today))
+        members = select(PoolMembership.firm_id).where(PoolMembership.pool_id == flt.pool, member_on(today))
         conds.append(Firm.id.in_(members))
     for flag, value in flt.flags.items():
         if flag == "overridden":

@@ -4,11 +4,13 @@ from datetime import date
 from io import BytesIO
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from core import dates
 from core import timeline
+from core.auth.models import Unit
 from core.db import db
 from core.permissions import get_in_scope_or_404, requires
 from core.redirects import safe_next
@@ -16,7 +18,7 @@ from core.saving import act, flash_errors, save
 from core.tabular import write_xlsx
 from registry import queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
-from registry.forms import EnterPoolForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm
+from registry.forms import EnterPoolForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm, ReviewForm
 from registry.models import PARKS, Firm, Pool, PoolMembership
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -226,7 +228,7 @@ def pool_enter(pool_id):
 
 
 def _enter_pool(form, pool) -> Firm:
-    firm = service.ensure_firm(current_user, uscc=form.uscc.data)
+    firm = service.known_firm(form.uscc.data)
     service.enter_pool(current_user, firm=firm, pool=pool, entered_on=form.entered_on.data, reason=form.reason.data)
     return firm
 
@@ -261,9 +263,9 @@ def pool_create():
 def _merge_pair(form):
     keep, dup = service.find_firm(form.keep_uscc.data), service.find_firm(form.dup_uscc.data)
     if keep is None:
-        form.keep_uscc.errors = list(form.keep_uscc.errors) + [_("该信用代码不在企业库中")]
+        form.keep_uscc.errors = list(form.keep_uscc.errors) + [service.not_in_registry()]
     if dup is None:
-        form.dup_uscc.errors = list(form.dup_uscc.errors) + [_("该信用代码不在企业库中")]
+        form.dup_uscc.errors = list(form.dup_uscc.errors) + [service.not_in_registry()]
     return keep, dup
 
 
@@ -287,3 +289,28 @@ def _link_counts(firm):
     if firm is None:
         return {}
     return {"facts": len(service.facts_of(firm)), "memberships": len(service.memberships_of(firm))}
+
+
+# ----------------------------------------------------------------------------- firms registered elsewhere
+
+@bp.route("/review")
+@requires("registry.edit")
+def firm_review():
+    """Firms another unit's editor registered (a tenancy, a talent, a candidate): 区经信局 checks them."""
+    return render_template("registry/firm_review.html", firms=service.firms_to_review(),
+                           unit_names=_unit_names(), form=ReviewForm())
+
+
+@bp.route("/review/<int:firm_id>", methods=["POST"])
+@requires("registry.edit")
+def firm_reviewed(firm_id):
+    firm = get_in_scope_or_404(Firm, firm_id, "registry.edit")
+    if ReviewForm().validate_on_submit() and act(lambda: service.mark_firm_reviewed(firm, actor=current_user)):
+        flash(_("已标记为已审核：%(name)s", name=firm.name), "success")
+    return redirect(url_for("registry.firm_review"))
+
+
+def _unit_names() -> dict:
+    english = str(get_locale()) == "en"
+    return {u.code: (u.name_en or u.name_zh) if english else u.name_zh for u in db.session.scalars(select(Unit))}
+

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core import dates
-from core.api import Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate
+from core.api import (Blueprint, Day, Number, PageArgs, Ranged, Text, actor, commit, get_or_404,
+                      page_schema, paginate)
 from core.permissions import requires
-from registry.api import FirmRefSchema, Uscc
+from registry.api import FirmName, FirmRefSchema, Uscc
 from talent import metrics, service
-from talent.models import CATEGORIES, TALENT_UNITS, Person, Recognition
+from talent.models import CATEGORIES, RANGES, TALENT_UNITS, Person, Recognition
 
 blp = Blueprint("talent_api", __name__, url_prefix="/api/v1", description="人才 Talents (personal data masked)")
 
@@ -61,10 +62,9 @@ class TalentCreateSchema(ma.Schema):
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
     programme = Text(load_default="", validate=ma.validate.Length(max=128))
     uscc = Uscc(required=True, metadata={"description": "employer firm"})
-    firm_name = Text(allow_none=True, validate=ma.validate.Length(max=255),
-                     metadata={"description": "registers the employer too when its code is not yet known"})
+    firm_name = FirmName()
     recognized_on = Day(required=True)
-    support = Amount(allow_none=True, maximum=int(service.MAX_SUPPORT), metadata={"description": "万元"})
+    support = Ranged(RANGES["support"], allow_none=True, metadata={"description": "万元"})
     unit_code = ma.fields.String(validate=ma.validate.OneOf(TALENT_UNITS),
                                  metadata={"description": "registering unit; default: the caller's unit"})
     note = Text(load_default="", validate=ma.validate.Length(max=5000))

@@ -5,10 +5,10 @@ ID number fields never echo what was typed back into the page (:class:`IdNumberF
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from talent import resident_id
-from talent.models import CATEGORIES, TALENT_UNITS
+from talent.models import CATEGORIES, RANGES, TALENT_UNITS
 from talent.service import id_message
 
 UNIT_LABELS = {"rsj": _l("区人力社保局"), "rcb": _l("区委人才办")}
@@ -47,7 +47,7 @@ class _Recognition:
     firm_name = StringField(_l("用人单位名称（企业库中没有时填写）"), validators=[Optional(), Length(max=255)])
     recognized_on = DateField(_l("认定日期"), validators=[InputRequired(_l("请填写认定日期（YYYY-MM-DD）"))])
     support = DecimalField(_l("资助金额（万元）"), places=4,
-                           validators=[Optional(), NumberRange(min=0, message=_l("资助金额不能为负数"))])
+                           validators=[Optional(), RANGES["support"].validator()])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
 
 
@@ -77,7 +77,7 @@ class _Team:
     programme = StringField(_l("人才项目/计划"), validators=[Optional(), Length(max=128)])
     recognized_on = DateField(_l("认定日期"), validators=[InputRequired(_l("请填写认定日期（YYYY-MM-DD）"))])
     support = DecimalField(_l("资助金额（万元）"), places=4,
-                           validators=[Optional(), NumberRange(min=0, message=_l("资助金额不能为负数"))])
+                           validators=[Optional(), RANGES["support"].validator()])
 
 
 class TeamForm(_Team, FlaskForm):

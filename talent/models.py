@@ -7,13 +7,21 @@ HMAC-SHA256(PII_HASH_KEY, normalised number) and `Person.id_masked` the display 
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Archivable, Timestamped, Versioned, db
+from core.ranges import Range
 from registry.models import Firm
 
 MONEY = Numeric(18, 4)
+
+#: Plausible values of the numeric fields (checked by talent.service): a talent's or a team's
+#: support of more than 100,000 万元 (10亿元) is a typing error (元 typed as 万元).
+RANGES = {
+    "support": Range(_l("资助金额"), 0, 100_000, _l("万元")),
+}
 TALENT_UNITS = ("rsj", "rcb")
 
 LEADING = "领军人才"

@@ -12,7 +12,7 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -26,11 +26,10 @@ from core.records import archive, restore
 from registry import service as registry
 from registry.models import Firm
 from talent import resident_id
-from talent.models import (CATEGORIES, LEADING, PERSON_SENSITIVE, TALENT_UNITS, THOUSAND, Person,
+from talent.models import (CATEGORIES, LEADING, PERSON_SENSITIVE, RANGES, TALENT_UNITS, THOUSAND, Person,
                            Recognition, Team, TeamMember)
 
 LEADING_CATEGORIES = (LEADING, THOUSAND)
-MAX_SUPPORT = Decimal("100000000")
 
 
 @dataclass(frozen=True)
@@ -153,23 +152,13 @@ def _check_date(on, field: str = "recognized_on", today: date | None = None) -> 
 
 
 def _check_support(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ServiceError(_("资助金额应为数字（万元）"), field="support") from None
-    if not amount.is_finite() or amount < 0:
-        raise ServiceError(_("资助金额不能为负数"), field="support")
-    if amount >= MAX_SUPPORT:
-        raise ServiceError(_("资助金额过大，请以万元为单位填写"), field="support")
-    return amount
+    return RANGES["support"].check(value, "support")
 
 
 def _firm(actor, uscc: str, firm_name: str | None, batch_id) -> Firm:
     if not (uscc or "").strip():
         raise ServiceError(_("请填写用人单位的统一社会信用代码"), field="uscc")
-    return registry.ensure_firm(actor, uscc=uscc, name=(firm_name or "").strip() or None, batch_id=batch_id)
+    return registry.find_or_register_firm(uscc, firm_name, actor=actor, batch_id=batch_id)
 
 
 def _active_recognition(person: Person, category: str, programme: str) -> Recognition | None:

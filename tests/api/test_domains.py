@@ -105,7 +105,7 @@ def test_financing_events_and_annual_totals(api_as, new_firm, code):
     listing = jrb.get("/api/v1/financing-events?year=2018")
     assert listing.json["total"] == 2 and listing.headers["X-Total-Count"] == "2"
     for payload, field in (({"amount": 0}, "amount"), ({"amount": "NaN"}, "amount"), ({"amount": 1e12}, "amount"),
-                           ({"kind": "众筹"}, "kind"), ({"uscc": code()}, "uscc")):
+                           ({"kind": "众筹"}, "kind"), ({"uscc": code()}, "firm_name")):   # unknown, no name
         body = assert_envelope(jrb.post("/api/v1/financing-events", json={
             "uscc": firm["uscc"], "kind": "IPO", "amount": 10, "on": "2019-01-01", **payload}), 422)
         assert field in body["errors"], (payload, body)

@@ -81,13 +81,13 @@ def test_admin_code_override(app, admin, editor, make_code):
         service.create_firm(admin, uscc="9.13302E+17", name="乙", code_override_reason="x")
 
 
-def test_ensure_firm(app, editor, make_firm, make_code):
+def test_find_or_register_firm(app, editor, make_firm, make_code):
     firm = make_firm()
-    assert service.ensure_firm(editor, uscc=firm.uscc.lower()) is firm
+    assert service.find_or_register_firm(firm.uscc.lower(), actor=editor) is firm
     with pytest.raises(ServiceError) as exc:
-        service.ensure_firm(editor, uscc=make_code())
-    assert exc.value.field == "uscc" and "不在企业库中" in exc.value.message
-    created = service.ensure_firm(editor, uscc=make_code(), name="新企业")
+        service.find_or_register_firm(make_code(), "  ", actor=editor)
+    assert exc.value.field == "firm_name" and exc.value.message == service.not_in_registry(name_hint=True)
+    created = service.find_or_register_firm(make_code(), " 新企业 ", actor=editor)
     assert created.id and created.name == "新企业"
 
 
@@ -117,7 +117,7 @@ def test_archive_and_restore(app, editor, make_firm):
     with pytest.raises(ServiceError):
         service.update_firm(firm, editor, version=firm.version, name="改名")
     with pytest.raises(ServiceError):
-        service.ensure_firm(editor, uscc=firm.uscc)
+        service.find_or_register_firm(firm.uscc, actor=editor)
     restore(firm, editor)
     db.session.commit()
     assert service.update_firm(firm, editor, version=firm.version, name="改名")

@@ -139,7 +139,7 @@ def test_fact_form(client, make_firm):
     assert resp.status_code == 302
     assert service.facts_of(firm)[0].revenue == 1234.5
     bad = client.post(f"/registry/firms/{firm.id}/facts", data={"year": "2019", "revenue": "-3"})
-    assert bad.status_code == 200 and "不能为负数" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "主营业务收入应在 0 到 1,000,000,000 万元之间" in bad.get_data(as_text=True)
     assert client.get(f"/registry/firms/{firm.id}/facts?year=2019").status_code == 200
 
 

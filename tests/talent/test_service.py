@@ -104,7 +104,7 @@ def test_unknown_firm_without_name_is_refused_and_with_name_created(app, rsj):
     with pytest.raises(ServiceError) as info:
         service.register_talent(rsj, key=service.person_key(ID_A), name="张三", category="智造创客",
                                 uscc=code, recognized_on=date(2019, 1, 1), unit_code="rsj")
-    assert info.value.field == "uscc"
+    assert info.value.field == "firm_name"          # the one firm rule: give the name to register it
     db.session.rollback()
     rec, _o = service.register_talent(rsj, key=service.person_key(ID_A), name="张三", category="智造创客",
                                       uscc=code, firm_name="宁波新创科技有限公司", recognized_on=date(2019, 1, 1),

@@ -62,7 +62,7 @@ def test_rcb_editor_registering_the_same_id_adds_a_category(app, firm, rsj, rcb,
 
 @pytest.mark.parametrize("field, value, message", [
     ("id_number", None, "校验位"), ("id_number", "12345", "18位"), ("id_number", "", "不能为空"),
-    ("recognized_on", "2018-13-01", None), ("support", "-5", "不能为负数"), ("category", "院士", None),
+    ("recognized_on", "2018-13-01", None), ("support", "-5", "资助金额应在 0 到 100,000 万元之间"), ("category", "院士", None),
     ("recognized_on", "2999-01-01", "不能晚于今天"),
 ])
 def test_bad_talent_form_shows_a_message_and_never_echoes_the_id(app, firm, rsj, login, field, value, message):
