@@ -7,21 +7,20 @@ from sqlalchemy import select
 from core import scheduler
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
-from core.permissions import requires
+from core.permissions import ensure, get_in_scope_or_404, requires
 from core.records import check_version
 from core.scheduler import today_local
-from goals import jobs, service
-from goals.forms import EmptyForm, TargetForm, ThresholdForm
+from goals import definition, jobs, service
+from goals import rollup as ru
+from goals.forms import EmptyForm, TargetForm, ThresholdForm, YearTargetForm
 from goals.models import GoalTarget, StatusThreshold
-from goals.views import bp, lang
+from goals.views import bp, goal_or_404, lang
 
 
 @bp.route("/targets/<int:tid>/edit", methods=["GET", "POST"])
-@requires("goals.admin")
+@requires("goals.target")
 def target_edit(tid):
-    target = db.session.get(GoalTarget, tid)
-    if target is None:
-        abort(404)
+    target = get_in_scope_or_404(GoalTarget, tid, "goals.target")
     form = TargetForm()
     changes = []
     if not form.is_submitted():
@@ -45,6 +44,28 @@ def target_edit(tid):
             flash(_("目标值已修改，修改记录已保存"), "success")
             return redirect(url_for("goals.goal_detail", key=target.goal.key))
     return render_template("goals/target_edit.html", target=target, form=form, changes=changes, lang=lang())
+
+
+@bp.route("/g/<key>/targets", methods=["GET", "POST"])
+@requires("goals.target")
+def target_set(key):
+    """Set a goal's target for a year (interim years, or a goal without one), with the history."""
+    goal = goal_or_404(key)
+    ensure("goals.target", goal)
+    form = YearTargetForm()
+    if form.validate_on_submit():
+        try:
+            service.set_target(goal, year=form.year.data, value=form.value.data, value_max=form.value_max.data,
+                               note=form.note.data, actor=current_user)
+        except ServiceError as exc:
+            db.session.rollback()
+            bind_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("目标已设定，修改记录已保存"), "success")
+            return redirect(url_for("goals.target_set", key=goal.key))
+    return render_template("goals/target_set.html", goal=goal, form=form, lang=lang(),
+                           definition=definition.paragraphs(goal, ru.main_target(goal, today_local())))
 
 
 def _plain(value):
