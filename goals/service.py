@@ -335,6 +335,20 @@ def snapshot_all(day: date) -> int:
     return sum(1 for g in goals if take_snapshot(g, day) is not None)
 
 
+def backfill_quarter_ends(today: date) -> int:
+    """Snapshots of every computed goal at each quarter end since its window began that has none
+    yet, recomputed from the dated records — so a trend exists from the day data is imported."""
+    from goals.pace import history_start, quarter_ends
+    goals = list(db.session.scalars(select(Goal).where(Goal.kind == "computed").order_by(Goal.position)))
+    have = set(db.session.execute(select(GoalSnapshot.goal_id, GoalSnapshot.day)).tuples())
+    stored = 0
+    for goal in goals:
+        for day in quarter_ends(history_start(goal), today):
+            if (goal.id, day) not in have and take_snapshot(goal, day) is not None:
+                stored += 1
+    return stored
+
+
 def due_items(rows, today: date) -> list[tuple]:
     """(goal, period, report or None) of reported goals whose ended periods lack a submitted/approved value.
 
