@@ -21,7 +21,7 @@ PII_KEY = "bench-pii-key"
 
 def app_for(url: str, instance: Path):
     """A Flask app on `url` with a private instance folder (no secrets written to instance/)."""
-    from core.app import create_app
+    from composition import create_app
     instance.mkdir(parents=True, exist_ok=True)
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "LOG_LEVEL": "WARNING",
                        "SECRET_KEY": SECRET, "PII_HASH_KEY": PII_KEY})

@@ -476,7 +476,7 @@ def seed_related(n: int) -> dict:
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or list(SIZES)
-    from core.app import create_app
+    from composition import create_app
     app = create_app({"LOG_LEVEL": "WARNING"})
     with app.app_context():
         for n in sizes:

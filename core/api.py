@@ -28,7 +28,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.local import LocalProxy
 
 from core.db import db
 from core.errors import ServiceError, StaleRecordError
@@ -205,10 +204,6 @@ def api_for(app) -> Api:
         _protect_docs(app)
         app.extensions[EXTENSION_KEY] = api
     return api
-
-
-#: The current app's Api (lazy: there is one per app).
-api = LocalProxy(lambda: api_for(current_app._get_current_object()))
 
 
 def _protect_docs(app) -> None:

@@ -1,5 +1,8 @@
-"""The application factory: the composition root, the only core module that names the domains."""
-import importlib
+"""The application factory: core's parts, then every domain it is given (see core.domain).
+
+The domains themselves are named only by the composition root (the `composition` package, above the
+layers), which imports each `<domain>.domain.DOMAIN` and calls `create_app(domains=...)`.
+"""
 import logging
 import os
 
@@ -9,23 +12,33 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from core import config, errors
+from core.domain import Domain, install
 from core.extensions import babel, csrf, db, login_manager, migrate
-from core.permissions import can, register_placeholder
-
-DOMAINS = ("registry", "incubation", "talent", "finance", "goals")
+from core.permissions import can
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app. `overrides` (tests) win over the environment."""
+def create_app(overrides: dict | None = None, *, domains: tuple[Domain, ...] = ()) -> Flask:
+    """Build the app with `domains` wired in. `overrides` (tests) win over the environment.
+
+    YZ_DOMAINS (comma-separated names) limits which of `domains` are wired — for working on one part alone.
+    """
     app = Flask(__name__.split(".")[0], root_path=str(config.ROOT),
                 template_folder="templates", static_folder="static")
     app.config.from_mapping(config.load(overrides))
     _logging(app)
     _extensions(app)
     _core_parts(app)
-    for name in DOMAINS:
-        _wire_domain(app, name)
+    for domain in _selected(domains):
+        install(app, domain)
     return app
+
+
+def _selected(domains: tuple[Domain, ...]) -> tuple[Domain, ...]:
+    only = os.environ.get("YZ_DOMAINS")
+    if only is None:
+        return tuple(domains)
+    names = set(only.split(","))
+    return tuple(d for d in domains if d.name in names)
 
 
 def _logging(app: Flask) -> None:
@@ -106,7 +119,7 @@ def _unauthorized():
 
 
 def _core_parts(app: Flask) -> None:
-    from core import cli, imports, import_cli, import_views, nav, records, views  # noqa: F401
+    from core import cli, import_cli, import_views, nav, views  # noqa: F401 - import_views: routes on core.views.bp
     from core.auth import admin  # noqa: F401 - admin routes on the core blueprint
     from core.auth import models as _auth_models  # noqa: F401 - register tables
     from core.audit import models as _audit_models  # noqa: F401
@@ -115,38 +128,8 @@ def _core_parts(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     cli.init_app(app)
     app.cli.add_command(import_cli.import_cli)
-    register_placeholder("domain", lambda args: records.entity_domain(args) or imports.kind_domain(args))
     app.jinja_env.globals.update(can=can, nav_items=nav.items, get_locale=get_locale,
                                  current_user=current_user)
     from core import scheduler
     scheduler.init_app(app)
 
-
-def _wire_domain(app: Flask, name: str) -> None:
-    """Each domain exposes `<name>/wiring.py: init_app(app)`; missing ones are skipped.
-
-    YZ_DOMAINS (comma-separated) limits which domains are wired — for working on one part alone.
-    """
-    only = os.environ.get("YZ_DOMAINS")
-    if only is not None and name not in only.split(","):
-        return
-    try:
-        module = importlib.import_module(f"{name}.wiring")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{name}.wiring":
-            raise
-        return
-    module.init_app(app)
-    _register_api(app, name)
-
-
-def _register_api(app: Flask, name: str) -> None:
-    """`<name>/api.py` exposes `blp` (a flask-smorest Blueprint) registered on the one API."""
-    try:
-        module = importlib.import_module(f"{name}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{name}.api":
-            raise
-        return
-    from core.api import register_blueprint
-    register_blueprint(app, module.blp)

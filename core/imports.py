@@ -1,6 +1,6 @@
 """The import engine used by every domain: validate every row, then write all or nothing.
 
-A domain declares an `ImportKind` (columns, `parse`, `apply`) and registers it; this module does
+A domain declares `ImportKind`s (columns, `parse`, `apply`) in `Domain.import_kinds`; this module does
 the rest — reading (core.tabular), header mapping, error collection with file line numbers,
 in-file duplicates, dry run, all-or-nothing or --skip-invalid, the batch record, and undo.
 Services are called with `batch_id` so each write's audit entry belongs to the batch; undo walks
@@ -129,7 +129,7 @@ def kinds() -> dict[str, ImportKind]:
 
 
 def kind_domain(view_args: dict) -> str | None:
-    """Permission placeholder resolver: `{domain}` from the `kind` URL argument."""
+    """The domain owning the `kind` URL argument's import kind (for a `{domain}` permission)."""
     kind = _KINDS.get(view_args.get("kind", ""))
     return kind.domain if kind else None
 

@@ -1,8 +1,10 @@
-"""Metrics registered by the domains for goals/: each computable as of any date, with its records.
+"""Metrics the domains declare for goals/: each computable as of any date, with its records.
 
-`@indicator("maker_spaces", label_zh=..., unit=...)` on a function `fn(as_of: date) -> Decimal`;
-optionally `records=fn(as_of) -> list[dict]` returning the records behind the number.
-Parametrised metrics register a prefix ("sector_output:") and receive the suffix as `param`.
+A domain lists `Indicator(name=..., compute=fn, records=fn, ...)` objects in its metrics module's
+METRICS tuple and declares them in `Domain.metrics`; core.domain registers them here.
+`compute(as_of: date) -> Decimal | int`; `records(as_of) -> list[dict]` (optional) returns the
+records behind the number. A parametrised metric is named by a prefix ("sector_output:") and
+receives the suffix as `param`: `compute(as_of, param)`.
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,27 +13,26 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
+from core import dataversion
+
 
 @dataclass(frozen=True)
 class Indicator:
     name: str
     compute: Callable
-    records: Callable | None
     label_zh: str
     label_en: str
     domain: str
+    records: Callable | None = None
     parametrised: bool = False
 
 
 _INDICATORS: dict[str, Indicator] = {}
 
 
-def indicator(name: str, *, label_zh: str, label_en: str, domain: str, records=None,
-              parametrised: bool = False):
-    def decorator(fn):
-        _INDICATORS[name] = Indicator(name, fn, records, label_zh, label_en, domain, parametrised)
-        return fn
-    return decorator
+def register(ind: Indicator) -> None:
+    """Make a declared indicator computable by name (core.domain.install)."""
+    _INDICATORS[ind.name] = ind
 
 
 def get(metric: str) -> tuple[Indicator, str | None] | None:
@@ -46,11 +47,13 @@ def get(metric: str) -> tuple[Indicator, str | None] | None:
 
 
 def compute(metric: str, as_of: date) -> Decimal | None:
+    """The metric's value as of a date, computed once per data version (core.dataversion)."""
     found = get(metric)
     if found is None:
         return None
     ind, param = found
-    return ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of)
+    return dataversion.cached(("indicator", metric, as_of),
+                              lambda: ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of))
 
 
 def records(metric: str, as_of: date) -> list[dict]:
@@ -59,10 +62,6 @@ def records(metric: str, as_of: date) -> list[dict]:
         return []
     ind, param = found
     return ind.records(as_of, param) if ind.parametrised else ind.records(as_of)
-
-
-def all_indicators() -> dict[str, Indicator]:
-    return dict(_INDICATORS)
 
 
 # ----------------------------------------------------------------------------- shared queries

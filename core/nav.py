@@ -1,12 +1,10 @@
-"""Navigation per domain: domains register menu entries; the base template shows the permitted ones."""
+"""The main menu: entries declared by the domains (`Domain.nav`); the base template shows the permitted ones."""
 from dataclasses import dataclass
-
-from flask_babel import lazy_gettext
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: object          # lazy string
+    label: object          # lazy_gettext string, e.g. _l("企业库")
     endpoint: str
     permission: str
     order: int = 50
@@ -15,9 +13,10 @@ class NavItem:
 _ITEMS: list[NavItem] = []
 
 
-def register_nav(label_zh: str, endpoint: str, permission: str, order: int = 50) -> None:
-    if not any(i.endpoint == endpoint for i in _ITEMS):
-        _ITEMS.append(NavItem(lazy_gettext(label_zh), endpoint, permission, order))
+def register(item: NavItem) -> None:
+    """Add a declared entry (core.domain.install); an endpoint is listed once."""
+    if not any(i.endpoint == item.endpoint for i in _ITEMS):
+        _ITEMS.append(item)
 
 
 def items() -> list[NavItem]:

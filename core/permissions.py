@@ -5,10 +5,12 @@ Pages, forms, exports and the API all go through `can()` — via `@requires(...)
 """
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g
 from flask_login import current_user
 
 from core.db import db
+from core.imports import kind_domain
+from core.records import entity_domain
 
 # Which units own (may write) each domain, by unit code.
 DOMAIN_UNITS: dict[str, frozenset[str]] = {
@@ -90,7 +92,7 @@ def requires(perm: str):
             if not current_user.is_authenticated:
                 from core.extensions import login_manager
                 return login_manager.unauthorized()
-            needed = perm.format(**_placeholders(kwargs)) if "{" in perm else perm
+            needed = perm.format(domain=_owning_domain(kwargs)) if "{" in perm else perm
             if not can(needed):
                 abort(403)
             g.required_permission = needed
@@ -102,22 +104,12 @@ def requires(perm: str):
     return decorator
 
 
-_PLACEHOLDER_RESOLVERS = {}
-
-
-def register_placeholder(name: str, resolver) -> None:
-    """Let `{name}` in a permission be resolved from the view's arguments (e.g. entity → domain)."""
-    _PLACEHOLDER_RESOLVERS[name] = resolver
-
-
-def _placeholders(view_args: dict) -> dict:
-    out = {}
-    for name, resolver in _PLACEHOLDER_RESOLVERS.items():
-        value = resolver(view_args)
-        if value is None:
-            abort(404)
-        out[name] = value
-    return out
+def _owning_domain(view_args: dict) -> str:
+    """`{domain}` of a generic page: the domain of its `etype` (record) or `kind` (import); else 404."""
+    domain = entity_domain(view_args) or kind_domain(view_args)
+    if domain is None:
+        abort(404)
+    return domain
 
 
 def get_in_scope_or_404(model, ident, perm: str):
@@ -134,7 +126,3 @@ def ensure(perm: str, obj=None) -> None:
     """Abort 403 unless the current user holds `perm` (on `obj`)."""
     if not can(perm, obj):
         abort(403)
-
-
-def is_write_request() -> bool:
-    return request.method not in ("GET", "HEAD", "OPTIONS")

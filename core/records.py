@@ -1,7 +1,7 @@
 """Domain records in general: the entity registry, archive/restore, stale-form detection.
 
-Domains register their archivable models here (`register_entity`) so core pages — history,
-archive, restore — work for every record without core importing the domains.
+Domains declare their archivable models (`Domain.entities`), which core.domain registers here, so
+core pages — history, archive, restore — work for every record without core importing the domains.
 """
 from dataclasses import dataclass
 
@@ -35,7 +35,7 @@ def register_entity(entity: Entity) -> None:
 
 
 def entity_domain(view_args: dict) -> str | None:
-    """Permission placeholder resolver: `{domain}` from the `etype` URL argument."""
+    """The domain owning the `etype` URL argument's entity type (for a `{domain}` permission)."""
     entity = ENTITIES.get(view_args.get("etype", ""))
     return entity.domain if entity else None
 

@@ -1,4 +1,4 @@
-"""Periodic jobs: declared by the domains (JOBS), run by one `flask --app wsgi scheduler` process.
+"""Periodic jobs: declared by the domains (`Domain.jobs`), run by one `flask --app wsgi scheduler` process.
 
 Each run is claimed by inserting (job, period) into core_job_runs, which is unique: a second
 scheduler process running the same job for the same period finds the claim and skips.
@@ -7,17 +7,16 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import DateTime, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import dates
 from core.db import db, utcnow
 
 log = logging.getLogger(__name__)
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ _JOBS: dict[str, Job] = {}
 
 
 def register_jobs(jobs) -> None:
+    """Add declared jobs (core.domain.install; core's own in init_app)."""
     for job in jobs:
         _JOBS[job.name] = job
 
@@ -52,14 +52,10 @@ def jobs() -> dict[str, Job]:
     return dict(_JOBS)
 
 
-def today_local() -> date:
-    return datetime.now(TZ).date()
-
-
 def run_job(name: str, today: date | None = None) -> JobRun | None:
     """Run `name` once for its period; None when another process already claimed the period."""
     job = _JOBS[name]
-    today = today or today_local()
+    today = today or dates.today()
     period = job.period(today)
     run = JobRun(job=name, period=period)
     db.session.add(run)
@@ -91,6 +87,8 @@ def last_runs() -> list[JobRun]:
 
 
 def init_app(app) -> None:
+    register_jobs(CORE_JOBS)
+
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="run every job once for today and exit")
     def scheduler_cmd(once):
@@ -116,7 +114,7 @@ def init_app(app) -> None:
 def _serve(app) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    sched = BlockingScheduler(timezone=TZ)
+    sched = BlockingScheduler(timezone=dates.TZ)
     for name, job in _JOBS.items():
         sched.add_job(_in_context(app, name), "cron", id=name, coalesce=True,
                       max_instances=1, misfire_grace_time=3600, **job.cron)
@@ -137,4 +135,4 @@ def _statistics_job(_period: str, _today: date) -> str:
 
 
 # The query planner's statistics, refreshed nightly (imports of 1,000+ rows refresh them at once).
-register_jobs([Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30})])
+CORE_JOBS = (Job("core.statistics", _statistics_job, cron={"hour": 3, "minute": 30}),)

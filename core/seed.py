@@ -26,7 +26,7 @@ _SEEDERS: list = []
 
 
 def register_seeder(fn) -> None:
-    """Domains register `fn() -> str` that loads their reference data idempotently."""
+    """Add a declared seeder `fn() -> str` that loads a domain's reference data idempotently."""
     if fn not in _SEEDERS:
         _SEEDERS.append(fn)
 

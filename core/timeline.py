@@ -1,4 +1,4 @@
-"""The firm's 360° timeline: domains register providers; the registry asks this module.
+"""The firm's 360° timeline: domains declare a provider (`Domain.timeline`); the registry asks this module.
 
 A provider is `fn(firm_id: int, user) -> list[TimelineItem]`; it applies its own
 permission rules (e.g. talent masks names for users without `talent.personal`).

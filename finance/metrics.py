@@ -8,7 +8,7 @@
 from datetime import date
 from decimal import Decimal
 
-from core.indicators import indicator
+from core.indicators import Indicator
 from finance import service
 
 
@@ -20,8 +20,6 @@ def pool_records(as_of: date) -> list[dict]:
             for c in service.pool_members(as_of)]
 
 
-@indicator("pre_ipo_pool", label_zh="拟上市企业资源库企业数", label_en="Firms in the pre-IPO pool",
-           domain="finance", records=pool_records)
 def pre_ipo_pool(as_of: date) -> int:
     return len(service.pool_members(as_of))
 
@@ -33,7 +31,15 @@ def financing_records(as_of: date) -> list[dict]:
             for e in sorted(events, key=lambda e: (e.on, e.id))]
 
 
-@indicator("direct_financing", label_zh="直接融资额（万元）", label_en="Direct financing (10k yuan)",
-           domain="finance", records=financing_records)
 def direct_financing(as_of: date) -> Decimal:
     return service.financing_total(as_of.year, upto=as_of)
+
+
+METRICS = (
+    Indicator("pre_ipo_pool", compute=pre_ipo_pool, records=pool_records, domain="finance",
+              label_zh="拟上市企业资源库企业数",
+              label_en="Firms in the pre-IPO pool"),
+    Indicator("direct_financing", compute=direct_financing, records=financing_records, domain="finance",
+              label_zh="直接融资额（万元）",
+              label_en="Direct financing (10k yuan)"),
+)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
+from core import dates
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
@@ -23,7 +24,7 @@ CANDIDATE_FIELDS = ("board", "sponsor", "law_firm", "auditor", "expected_year", 
 
 
 def _today() -> date:
-    return date.today()
+    return dates.today()
 
 
 def _not_future(on: date, field: str) -> None:
@@ -203,14 +204,6 @@ def stages_as_of(as_of: date) -> dict[int, IpoStage]:
     for row in db.session.scalars(stmt):
         latest[row.candidate_id] = row
     return latest
-
-
-def stage_counts(as_of: date) -> dict[str, int]:
-    """How many candidates were in each stage on `as_of` (上市/退出 cumulative)."""
-    counts = dict.fromkeys(ALL_STAGES, 0)
-    for row in stages_as_of(as_of).values():
-        counts[row.stage] += 1
-    return counts
 
 
 def board_columns(as_of: date) -> dict[str, list[tuple[IpoCandidate, IpoStage]]]:

@@ -10,8 +10,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from core import dates
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid, register_kind
+from core.imports import ImportKind, RowInvalid
 from core.tabular import Column
 from finance import service
 from finance.models import (ALL_STAGES, BOARDS, EXITED, FINANCING_TYPES, FIRST_STAGE, LISTED, IpoCandidate,
@@ -103,7 +104,7 @@ def _date(values, key, problems, required=False) -> date | None:
     except ValueError as exc:
         problems.append((key, str(exc)))
         return None
-    if value > date.today():
+    if value > dates.today():
         problems.append((key, _("日期不能晚于今天")))
     return value
 
@@ -293,11 +294,12 @@ def financing_table(events) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
-def register() -> None:
-    register_kind(ImportKind(
+KINDS = (
+    ImportKind(
         name="ipo-candidates", domain="finance", label_zh="拟上市企业资源库", label_en="Pre-IPO candidates",
-        columns=CANDIDATE_COLUMNS, parse=parse_candidate, apply=apply_candidate, key=lambda r: r.uscc))
-    register_kind(ImportKind(
+        columns=CANDIDATE_COLUMNS, parse=parse_candidate, apply=apply_candidate, key=lambda r: r.uscc),
+    ImportKind(
         name="financing-events", domain="finance", label_zh="直接融资事件", label_en="Financing events",
         columns=FINANCING_COLUMNS, parse=parse_financing, apply=apply_financing,
-        key=lambda r: f"{r.uscc} {r.kind} {r.amount} {r.on.isoformat()}"))
+        key=lambda r: f"{r.uscc} {r.kind} {r.amount} {r.on.isoformat()}"),
+)

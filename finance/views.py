@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import dates
 from core import tabular
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
@@ -30,7 +31,7 @@ def _date_arg(name: str) -> date:
             return date.fromisoformat(raw)
         except ValueError:
             flash(_("日期格式应为 YYYY-MM-DD，已显示今天的数据"), "warning")
-    return date.today()
+    return dates.today()
 
 
 def _year_arg(default: int) -> int:
@@ -53,8 +54,8 @@ def board():
     columns = service.board_columns(as_of)
     return render_template("finance/board.html", as_of=as_of, columns=columns, stages=ALL_STAGES,
                            counts={s: len(items) for s, items in columns.items()},
-                           pool_size=len(service.pool_members(as_of)), is_today=as_of == date.today(),
-                           move_form=StageForm(formdata=None, on=date.today()))
+                           pool_size=len(service.pool_members(as_of)), is_today=as_of == dates.today(),
+                           move_form=StageForm(formdata=None, on=dates.today()))
 
 
 @bp.route("/candidates")
@@ -106,7 +107,7 @@ def candidate_detail(cid):
     return render_template("finance/candidate_detail.html", c=cand, check=check,
                            durations=service.stage_durations(cand),
                            events=service.financing_events(firm_id=cand.firm_id),
-                           move_form=StageForm(formdata=None, on=date.today()),
+                           move_form=StageForm(formdata=None, on=dates.today()),
                            personal=can("finance.personal", cand))
 
 
@@ -137,7 +138,7 @@ def candidate_edit(cid):
 @requires("finance.edit")
 def candidate_stage(cid):
     cand = get_in_scope_or_404(IpoCandidate, cid, "finance.edit")
-    form = StageForm() if request.method == "POST" else StageForm(on=date.today(), stage=cand.next_stage)
+    form = StageForm() if request.method == "POST" else StageForm(on=dates.today(), stage=cand.next_stage)
     back = "board" if request.values.get("back") == "board" else "detail"
     if form.validate_on_submit():
         try:
@@ -160,7 +161,7 @@ def candidate_stage(cid):
 @bp.route("/financing")
 @requires("finance.view")
 def financing_list():
-    year = _year_arg(date.today().year)
+    year = _year_arg(dates.today().year)
     totals = service.annual_totals()
     chart_years = sorted(set(totals) | {year})
     chart = {"years": [str(y) for y in chart_years],
@@ -175,7 +176,7 @@ def financing_list():
 @bp.route("/financing/export.xlsx")
 @requires("finance.export")
 def financing_export():
-    year = _year_arg(date.today().year)
+    year = _year_arg(dates.today().year)
     headers, rows = spreadsheets.financing_table(service.financing_events(year=year))
     return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=f"直接融资{year}",
                                     column_types={3: "money", 4: "date"}), f"financing-{year}.xlsx")
@@ -184,7 +185,7 @@ def financing_export():
 @bp.route("/financing/new", methods=["GET", "POST"])
 @requires("finance.edit")
 def financing_create():
-    form = FinancingForm() if request.method == "POST" else FinancingForm(on=date.today(),
+    form = FinancingForm() if request.method == "POST" else FinancingForm(on=dates.today(),
                                                                           uscc=request.args.get("uscc", ""))
     if form.validate_on_submit():
         try:

@@ -1,5 +1,8 @@
 """Nightly jobs of goals/: snapshots, reminders for reported goals, the data-quality scan.
 
+The scan runs the checks each domain declares on its own data (`Domain.quality_checks`) and keeps
+their findings as DataQualityIssue rows for the admins' data-quality page.
+
 Run by the one `flask --app wsgi scheduler` process; core.scheduler claims (job, period) so a
 second scheduler skips, and each job is itself idempotent for its period.
 """
@@ -10,8 +13,9 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, select
 
+from core import domain
 from core.db import db
 from core.scheduler import Job
 from goals import service
@@ -84,61 +88,12 @@ def _mail(unit, message: str) -> int:
 
 # --------------------------------------------------------------------------- data quality
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 Feb
-        return day.replace(year=day.year + years, day=28)
-
-
-def _issue(today, kind, firm, detail) -> DataQualityIssue:
-    return DataQualityIssue(day=today, kind=kind, firm_id=firm.id if firm else None,
-                            firm_name=firm.name if firm else "", uscc=firm.uscc if firm else "",
-                            detail=detail)
-
-
-def _overridden_codes(today):
-    from registry.models import Firm
-    stmt = select(Firm).where(Firm.code_override_reason.is_not(None), Firm.code_override_reason != "",
-                              Firm.archived_at.is_(None))
-    return [_issue(today, "code_override", f, f.code_override_reason or "") for f in db.session.scalars(stmt)]
-
-
-def _long_tenancies(today):
-    try:
-        from incubation.models import Tenancy
-    except ImportError:
-        return []
-    from registry.models import Firm
-    cutoff = _add_years(today, -3)
-    stmt = (select(Tenancy, Firm).join(Firm, Firm.id == Tenancy.firm_id)
-            .where(Tenancy.archived_at.is_(None), Tenancy.entered_on < cutoff))
-    out = []
-    for tenancy, firm in db.session.execute(stmt):
-        end = tenancy.left_on or today
-        if end > _add_years(tenancy.entered_on, 3):
-            out.append(_issue(today, "long_tenancy", firm,
-                              f"{tenancy.entered_on.isoformat()} → {tenancy.left_on.isoformat() if tenancy.left_on else '—'}"))
-    return out
-
-
-def _members_without_facts(today):
-    from registry.models import Firm, FirmFact, Pool, PoolMembership
-    year = today.year - 1
-    has_fact = exists().where(FirmFact.firm_id == PoolMembership.firm_id, FirmFact.year == year)
-    stmt = (select(Firm, Pool).join(PoolMembership, PoolMembership.firm_id == Firm.id)
-            .join(Pool, Pool.id == PoolMembership.pool_id)
-            .where(PoolMembership.entered_on <= today,
-                   (PoolMembership.exited_on.is_(None)) | (PoolMembership.exited_on > today),
-                   ~has_fact).order_by(Firm.name))
-    return [_issue(today, "missing_facts", firm, f"{pool.name_zh}: {year}")
-            for firm, pool in db.session.execute(stmt)]
-
-
 def scan(today: date) -> list[DataQualityIssue]:
-    """Find the data problems of `today` (replacing that day's earlier findings)."""
+    """Run every installed domain's data-quality checks for `today`, replacing that day's earlier findings."""
     db.session.execute(delete(DataQualityIssue).where(DataQualityIssue.day == today))
-    issues = _overridden_codes(today) + _long_tenancies(today) + _members_without_facts(today)
+    issues = [DataQualityIssue(day=today, kind=f.kind, firm_id=f.firm_id, firm_name=f.firm_name, uscc=f.uscc,
+                               detail=f.detail)
+              for check in domain.quality_checks() for f in check(today)]
     db.session.add_all(issues)
     db.session.flush()
     return issues

@@ -12,9 +12,6 @@ from core.db import Timestamped, Versioned, db, utcnow
 VALUE = Numeric(18, 4)
 
 KINDS = ("computed", "reported")
-COMPARATORS = (">=", "<=", "=", "range")
-REPORT_STATUSES = ("draft", "submitted", "approved", "returned")
-STATUS_KEYS = ("achieved", "on_track", "at_risk", "behind", "no_target")
 # What a goal's figure is (口径): a stock at a date, a cumulative flow over the counting window,
 # a flow within each calendar year, a level or ratio, a growth rate, or a reduction.
 NATURES = ("stock", "cumulative", "annual_flow", "level", "growth_rate", "reduction")

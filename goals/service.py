@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.audit import service as audit
 from core.db import db, utcnow
 from core.errors import ServiceError
-from core.scheduler import today_local
+from core import dates
 from goals.models import (GoalSnapshot, GoalTarget, Goal, Notification, ReportedValue,
                           StatusThreshold, TargetRevision)
 from goals.rollup import actual_of, get_goal, records, rollup  # noqa: F401 - the API's entry points
@@ -87,7 +87,7 @@ def save_report(goal: Goal, *, period: str, value, note: str, actor, unit,
     if goal.kind != "reported":
         raise ServiceError(_("该目标由系统根据业务数据自动计算，无需填报"))
     period, start, end = parse_period(period)
-    if start > (today or today_local()):
+    if start > (today or dates.today()):
         raise ServiceError(_("填报期尚未开始"), field="period")
     number = to_decimal(value)
     rv = find_report(goal, period)
@@ -125,15 +125,6 @@ def store_evidence(filename: str, content: bytes) -> tuple[str, str]:
 
 def uploads_dir() -> Path:
     return Path(current_app.config["INSTANCE_PATH"]) / "uploads"
-
-
-def submit_report(rv: ReportedValue, *, actor) -> ReportedValue:
-    _check_editable(rv)
-    if rv.value is None:
-        raise ServiceError(_("请先填写数值"), field="value")
-    rv.status, rv.submitted_by_id, rv.submitted_at = "submitted", actor.id, utcnow()
-    audit.record(actor, "goals.report.submit", rv)
-    return rv
 
 
 def approve_report(rv: ReportedValue, *, actor) -> ReportedValue:

@@ -14,7 +14,8 @@ from core.auth.models import Unit
 from core.db import db
 from core.errors import ServiceError, bind_service_error
 from core.permissions import can, ensure, requires
-from core.scheduler import today_local
+from core.redirects import safe_next
+from core import dates
 from goals import definition, pace
 from goals import rollup as ru
 from goals import service
@@ -33,12 +34,12 @@ def as_of_arg() -> date:
     """The `as_of` query argument (YYYY-MM-DD); a bad or missing value means today, with a note."""
     raw = (request.args.get("as_of") or "").strip()
     if not raw:
-        return today_local()
+        return dates.today()
     try:
         return date.fromisoformat(raw)
     except ValueError:
         flash(_("日期格式应为 YYYY-MM-DD，已改用今天"), "warning")
-        return today_local()
+        return dates.today()
 
 
 def goal_or_404(key: str) -> Goal:
@@ -185,7 +186,7 @@ def _decide(rid: int, action, done: str):
     else:
         db.session.commit()
         flash(done, "success")
-    return redirect(request.form.get("next") or url_for("goals.goal_detail", key=rv.goal.key))
+    return redirect(safe_next(request.form.get("next"), url_for("goals.goal_detail", key=rv.goal.key)))
 
 
 @bp.route("/reports/<int:rid>/approve", methods=["POST"])
@@ -235,7 +236,7 @@ def unit_page(code):
         abort(404)
     as_of = as_of_arg()
     rows = ru.rollup_rows(as_of, code)
-    due = service.due_items(rows, today_local())
+    due = service.due_items(rows, dates.today())
     returned = [rv for row in rows for rv in service.reports_of(row.goal) if rv.status == "returned"]
     return render_template("goals/unit_page.html", unit=unit, rows=rows, due=due, returned=returned,
                            notifications=service.notifications_for(unit), as_of=as_of, lang=lang(),

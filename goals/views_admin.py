@@ -9,7 +9,7 @@ from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import ensure, get_in_scope_or_404, requires
 from core.records import check_version
-from core.scheduler import today_local
+from core import dates
 from goals import definition, jobs, service
 from goals import rollup as ru
 from goals.forms import EmptyForm, TargetForm, ThresholdForm, YearTargetForm
@@ -65,7 +65,7 @@ def target_set(key):
             flash(_("目标已设定，修改记录已保存"), "success")
             return redirect(url_for("goals.target_set", key=goal.key))
     return render_template("goals/target_set.html", goal=goal, form=form, lang=lang(),
-                           definition=definition.paragraphs(goal, ru.main_target(goal, today_local())))
+                           definition=definition.paragraphs(goal, ru.main_target(goal, dates.today())))
 
 
 def _plain(value):
@@ -133,4 +133,4 @@ def job_run(name):
 @requires("goals.admin")
 def quality_list():
     day, issues = jobs.latest_issues()
-    return render_template("goals/quality_list.html", day=day, issues=issues, today=today_local(), lang=lang())
+    return render_template("goals/quality_list.html", day=day, issues=issues, today=dates.today(), lang=lang())

@@ -2,13 +2,12 @@
 
 Same services and permissions as the pages (区科技局 writes).
 """
-from datetime import date
 
 import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.scheduler import today_local
+from core import dates
 from core.api import (Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate)
 from core.permissions import requires
 from incubation import queries, service
@@ -133,7 +132,7 @@ def carrier_create(data):
 def carrier_get(carrier_id):
     """One carrier with its tenant counts (current today, all ever)."""
     carrier = get_or_404(Carrier, carrier_id, "incubation.view")
-    current, total = service.tenancy_counts(carrier, today_local())
+    current, total = service.tenancy_counts(carrier, dates.today())
     return {**{name: getattr(carrier, name) for name in CarrierSchema().fields},
             "current_tenants": current, "all_tenancies": total}
 

@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.db import db
-from core.indicators import indicator
+from core.indicators import Indicator
 from incubation.models import (AREA_CARRIER_TYPES, CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance,
                                Carrier, MakerCount, RDInstitution, Tenancy)
 from incubation.queries import carrier_active
@@ -76,8 +76,6 @@ def maker_space_records(as_of: date) -> list[dict]:
     return [{**_carrier(c), "recognized_on": c.recognized_on, "opened_on": c.opened_on} for c in rows]
 
 
-@indicator("maker_spaces", label_zh="众创空间", label_en="Maker spaces", domain="incubation",
-           records=maker_space_records)
 def maker_spaces(as_of: date) -> int:
     return db.session.scalar(select(func.count()).select_from(_maker_spaces_stmt(as_of).subquery()))
 
@@ -112,8 +110,6 @@ def incubated_records(as_of: date) -> list[dict]:
     return sorted(out, key=lambda r: (r["entered_on"], r["firm_name"]))
 
 
-@indicator("incubated_firms", label_zh="新增孵化创新型小微企业", label_en="Newly incubated small and micro firms",
-           domain="incubation", records=incubated_records)
 def incubated_firms(as_of: date) -> int:
     return db.session.scalar(select(func.count()).select_from(_incubated_stmt(as_of).subquery()))
 
@@ -135,8 +131,6 @@ def area_records(as_of: date) -> list[dict]:
     return [{**_carrier(c), "area_m2": c.area_m2 or Decimal(0)} for c in rows]
 
 
-@indicator("incubation_area", label_zh="孵化面积（平方米）", label_en="Incubation area (m²)",
-           domain="incubation", records=area_records)
 def incubation_area(as_of: date) -> Decimal:
     total = db.session.scalar(select(func.sum(Carrier.area_m2)).where(_area_carriers(as_of)))
     return Decimal(total or 0)
@@ -157,7 +151,6 @@ def maker_records(as_of: date) -> list[dict]:
     return [{**_carrier(c), "year": m.year, "makers": m.makers} for m, c in rows]
 
 
-@indicator("makers", label_zh="创客人数", label_en="Makers", domain="incubation", records=maker_records)
 def makers(as_of: date) -> int:
     stmt = _maker_stmt(as_of).with_only_columns(func.coalesce(func.sum(MakerCount.makers), 0))
     return int(db.session.scalar(stmt) or 0)
@@ -186,9 +179,6 @@ def key_institute_records(as_of: date) -> list[dict]:
     return _institution_records(as_of, (KEY_INSTITUTE,))
 
 
-@indicator("provincial_research_institutes", label_zh="省级重点企业研究院",
-           label_en="Provincial key enterprise research institutes", domain="incubation",
-           records=key_institute_records)
 def provincial_research_institutes(as_of: date) -> int:
     return _count(_institutions_stmt(as_of, (KEY_INSTITUTE,)))
 
@@ -197,8 +187,6 @@ def rd_institution_records(as_of: date) -> list[dict]:
     return _institution_records(as_of, CITY_OR_ABOVE)
 
 
-@indicator("rd_institutions", label_zh="市级以上企业研发机构", label_en="City-level and above enterprise R&D institutions",
-           domain="incubation", records=rd_institution_records)
 def rd_institutions(as_of: date) -> int:
     return _count(_institutions_stmt(as_of, CITY_OR_ABOVE))
 
@@ -221,8 +209,6 @@ def alliance_records(as_of: date) -> list[dict]:
     return out
 
 
-@indicator("innovation_alliances", label_zh="新增产业技术创新联盟", label_en="New industrial technology innovation alliances",
-           domain="incubation", records=alliance_records)
 def innovation_alliances(as_of: date) -> int:
     return _count(_alliances_stmt(as_of))
 
@@ -242,3 +228,28 @@ def summary(as_of: date) -> list[dict]:
                     "target": target, "unit": UNITS.get(name, ""),
                     "progress": (value / target) if target else None})
     return out
+
+
+METRICS = (
+    Indicator("maker_spaces", compute=maker_spaces, records=maker_space_records, domain="incubation",
+              label_zh="众创空间",
+              label_en="Maker spaces"),
+    Indicator("incubated_firms", compute=incubated_firms, records=incubated_records, domain="incubation",
+              label_zh="新增孵化创新型小微企业",
+              label_en="Newly incubated small and micro firms"),
+    Indicator("incubation_area", compute=incubation_area, records=area_records, domain="incubation",
+              label_zh="孵化面积（平方米）",
+              label_en="Incubation area (m²)"),
+    Indicator("makers", compute=makers, records=maker_records, domain="incubation",
+              label_zh="创客人数",
+              label_en="Makers"),
+    Indicator("provincial_research_institutes", compute=provincial_research_institutes, records=key_institute_records, domain="incubation",
+              label_zh="省级重点企业研究院",
+              label_en="Provincial key enterprise research institutes"),
+    Indicator("rd_institutions", compute=rd_institutions, records=rd_institution_records, domain="incubation",
+              label_zh="市级以上企业研发机构",
+              label_en="City-level and above enterprise R&D institutions"),
+    Indicator("innovation_alliances", compute=innovation_alliances, records=alliance_records, domain="incubation",
+              label_zh="新增产业技术创新联盟",
+              label_en="New industrial technology innovation alliances"),
+)

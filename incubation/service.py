@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core.scheduler import today_local
+from core import dates
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
@@ -195,10 +195,6 @@ def graduate_tenancy(tenancy: Tenancy, actor, *, on: date, note: str = "") -> Te
     return end_tenancy(tenancy, actor, outcome="毕业", left_on=on, note=note)
 
 
-def move_out_tenancy(tenancy: Tenancy, actor, *, on: date, note: str = "") -> Tenancy:
-    return end_tenancy(tenancy, actor, outcome="迁出", left_on=on, note=note)
-
-
 def check_tenancy_period(carrier: Carrier, entered_on: date | None, left_on: date | None,
                   outcome: str | None, *, require_outcome: bool = False) -> None:
     if carrier is None:
@@ -259,7 +255,7 @@ def find_tenancy(firm_id: int, carrier_id: int, entered_on: date) -> Tenancy | N
 def set_maker_count(actor, *, carrier: Carrier, year: int, makers: int,
                     batch_id: int | None = None) -> tuple[MakerCount, str]:
     """Record the number of makers in `carrier` in `year`; returns (row, created|updated|unchanged)."""
-    if year is None or not 2000 <= year <= today_local().year + 1:
+    if year is None or not 2000 <= year <= dates.today().year + 1:
         raise ServiceError(_("年份无效"), field="year")
     if makers is None or makers < 0:
         raise ServiceError(_("创客人数不能为负数"), field="makers")

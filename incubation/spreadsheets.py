@@ -10,9 +10,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from core.scheduler import today_local
+from core import dates
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid, register_kind
+from core.imports import ImportKind, RowInvalid
 from core.tabular import Column
 from incubation import service
 from incubation.models import CARRIER_TYPES, INSTITUTION_LEVELS, LEVELS, OUTCOMES, Carrier
@@ -259,7 +259,7 @@ def parse_maker(values: dict, ctx) -> MakerRow:
     row = _Row(values)
     carrier = row.carrier()
     year = row.number("year", integer=True) if row.required("year", _("年份")) else None
-    if year is not None and not 2000 <= year <= today_local().year + 1:
+    if year is not None and not 2000 <= year <= dates.today().year + 1:
         row.problems.append(("year", _("年份无效")))
     makers = row.number("makers", integer=True) if row.required("makers", _("创客人数")) else None
     row.raise_if_any()
@@ -332,8 +332,3 @@ KINDS = (
                columns=INSTITUTION_COLUMNS, parse=parse_institution, apply=apply_institution,
                key=lambda p: (p.uscc, p.level, p.name)),
 )
-
-
-def register() -> None:
-    for kind in KINDS:
-        register_kind(kind)

@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
 
-from core.scheduler import today_local
+from core import dates
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.indicators import get as get_indicator
@@ -61,7 +62,7 @@ def as_of_date() -> date:
         return form.as_of.data
     if request.args.get("as_of"):
         form.as_of.errors = [_("日期格式应为 YYYY-MM-DD")]
-    return today_local()
+    return dates.today()
 
 
 # --------------------------------------------------------------------------- summary
@@ -96,7 +97,7 @@ def carrier_list():
     ctype = request.args.get("type", "")
     ctype = ctype if ctype in CARRIER_TYPES else ""
     rows = queries.carriers(carrier_type=ctype or None)
-    today = today_local()
+    today = dates.today()
     counts = {c.id: service.tenancy_counts(c, today)[0] for c in rows}
     return render_template("incubation/carrier_list.html", carriers=rows, counts=counts, ctype=ctype,
                            types=CARRIER_TYPES, today=today)
@@ -140,11 +141,11 @@ def _carrier_fields(form) -> dict:
 @requires("incubation.view")
 def carrier_detail(carrier_id):
     carrier = get_in_scope_or_404(Carrier, carrier_id, "incubation.view")
-    return _render_carrier(carrier, MakerCountForm(year=today_local().year))
+    return _render_carrier(carrier, MakerCountForm(year=dates.today().year))
 
 
 def _render_carrier(carrier, maker_form):
-    today = today_local()
+    today = dates.today()
     current = queries.current_tenancies(carrier.id, today)
     makers = db.session.scalars(select(MakerCount).where(MakerCount.carrier_id == carrier.id)
                                 .order_by(MakerCount.year.desc())).all()
@@ -152,7 +153,16 @@ def _render_carrier(carrier, maker_form):
     occupancy = (len(current) / carrier.capacity) if carrier.capacity else None
     return render_template("incubation/carrier_detail.html", carrier=carrier, current=current,
                            past=queries.past_tenancies(carrier.id, today), makers=makers,
-                           per_tenant=per_tenant, occupancy=occupancy, maker_form=maker_form, today=today)
+                           per_tenant=per_tenant, occupancy=occupancy, maker_form=maker_form, today=today,
+                           funnel_url=_funnel_url(carrier))
+
+
+def _funnel_url(carrier) -> str | None:
+    """The carrier's funnel, drawn by goals/ when it is wired (incubation cannot import goals)."""
+    try:
+        return url_for("goals.funnel_fragment", carrier_id=carrier.id)
+    except BuildError:
+        return None
 
 
 @bp.route("/carriers/<int:carrier_id>/makers", methods=["POST"])
@@ -231,7 +241,7 @@ def tenancy_end(tenancy_id):
     form = TenancyEndForm()
     if request.method == "GET":
         form.outcome.data = request.args.get("outcome") if request.args.get("outcome") in OUTCOMES_EN else "毕业"
-        form.left_on.data = today_local()
+        form.left_on.data = dates.today()
     if form.validate_on_submit():
         ok, _t = attempt(form, lambda: service.end_tenancy(
             tenancy, current_user, outcome=form.outcome.data, left_on=form.left_on.data, note=form.note.data))

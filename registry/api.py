@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy import select
 
-from core.scheduler import today_local
+from core import dates
 from core.api import (Blueprint, Day, Number, PageArgs, Text, USCCField, actor, commit, get_or_404, page_schema,
                       paginate)
 from core.permissions import requires
@@ -173,7 +173,7 @@ def firm_list(args):
     if args["pool"] and flt.pool is None:
         return {"items": [], "total": 0, "page": args["page"], "per_page": args["per_page"]}, {"X-Total-Count": "0"}
     order = queries.SORTS[flt.sort]
-    stmt = (select(Firm).where(*queries.conditions(flt, today_local()))
+    stmt = (select(Firm).where(*queries.conditions(flt, dates.today()))
             .order_by(order.desc() if flt.desc else order.asc(), Firm.id))
     return paginate(stmt, args["page"], args["per_page"])
 
@@ -252,7 +252,7 @@ def firm_memberships(firm_id):
 @blp.response(200, PoolSchema(many=True))
 def pool_list(args):
     """The active cultivation pools with their member counts as of a date."""
-    on = args.get("as_of") or today_local()
+    on = args.get("as_of") or dates.today()
     return [_pool_row(p, on) for p in service.active_pools()]
 
 
@@ -274,7 +274,7 @@ def _pool_or_404(pool_key: str):
 @blp.response(200, MembershipSchema(many=True))
 def pool_members(args, pool_key):
     """Members of a pool as of a date (entered_on <= as_of < exited_on)."""
-    return service.members_as_of(_pool_or_404(pool_key), args.get("as_of") or today_local())
+    return service.members_as_of(_pool_or_404(pool_key), args.get("as_of") or dates.today())
 
 
 @blp.route("/pools/<string:pool_key>/memberships", methods=["POST"])

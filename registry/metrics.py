@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from core import indicators
 from core.db import db
-from core.indicators import indicator
+from core.indicators import Indicator
 from registry import service
 from registry.models import Firm, FirmFact, Pool
 
@@ -28,7 +28,7 @@ HUNDRED = Decimal(100)
 
 # ----------------------------------------------------------------------------- pools
 
-def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> None:
+def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> Indicator:
     def records(as_of: date) -> list[dict]:
         pool = service.pool_by_key(key)
         if pool is None:
@@ -41,15 +41,17 @@ def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> None:
         return _pool_counts(as_of).get(key, 0)
 
     compute.__name__ = f"pool_{name}"
-    indicator(name, label_zh=label_zh, label_en=label_en, domain="registry", records=records)(compute)
+    return Indicator(name, compute=compute, records=records, domain="registry", label_zh=label_zh, label_en=label_en)
 
 
-_pool_metric("single_champion", "single_champion_pool", "单项（隐形）冠军培育入库数",
-             "Firms in the single-champion cultivation pool")
-_pool_metric("high_growth", "high_growth_pool", "高成长性企业培育入库数", "Firms in the high-growth cultivation pool")
-_pool_metric("three_famous", "three_famous", "市级以上“三名”企业数", "City-level and above \"three famous\" firms")
-_pool_metric("national_champion", "national_champion_cultivation", "国家制造业单项冠军培育企业数",
-             "Firms in national single-champion cultivation")
+POOL_METRICS = (
+    _pool_metric("single_champion", "single_champion_pool", "单项（隐形）冠军培育入库数",
+                 "Firms in the single-champion cultivation pool"),
+    _pool_metric("high_growth", "high_growth_pool", "高成长性企业培育入库数", "Firms in the high-growth cultivation pool"),
+    _pool_metric("three_famous", "three_famous", "市级以上“三名”企业数", "City-level and above \"three famous\" firms"),
+    _pool_metric("national_champion", "national_champion_cultivation", "国家制造业单项冠军培育企业数",
+                 "Firms in national single-champion cultivation"),
+)
 
 
 def _pool_counts(as_of: date) -> dict[str, int]:
@@ -206,36 +208,39 @@ def _plain(value):
     return None if value is None else (int(value) if isinstance(value, int) else str(value))
 
 
-def _register_ratio(name: str, label_zh: str, label_en: str, ratio: Ratio) -> None:
-    indicator(name, label_zh=label_zh, label_en=label_en, domain="registry", records=ratio.records)(ratio.compute)
+def _ratio_metric(name: str, label_zh: str, label_en: str, ratio: Ratio) -> Indicator:
+    return Indicator(name, compute=ratio.compute, records=ratio.records, domain="registry",
+                     label_zh=label_zh, label_en=label_en)
 
 
-_register_ratio(
-    "rd_intensity_above_scale_mfg", "规上制造业研发经费支出占主营业务收入比重",
-    "R&D spend as share of revenue, above-scale manufacturing",
-    Ratio("above_scale_manufacturing", lambda f, x: x.rd_spend, lambda f, x: x.revenue,
-          num_sum="rd_spend", den_sum="revenue", num_label="rd_spend", den_label="revenue"))
-_register_ratio(
-    "value_added_rate_above_scale_mfg", "规上制造业增加值率", "Value-added rate, above-scale manufacturing",
-    Ratio("above_scale_manufacturing", lambda f, x: x.value_added, lambda f, x: x.output_value,
-          num_sum="value_added", den_sum="output_value", num_label="value_added", den_label="output_value"))
-_register_ratio(
-    "brand_output_share", "品牌产品产值占规上产值比重", "Brand-product output share of above-scale output",
-    Ratio("above_scale_industrial", lambda f, x: x.brand_output, lambda f, x: x.output_value,
-          num_sum="brand_output", den_sum="output_value", num_label="brand_output", den_label="output_value"))
-_register_ratio(
-    "patents_per_10bn_revenue", "规上工业每百亿元主营业务收入有效发明专利数",
-    "Valid invention patents per 10 bn yuan revenue, above-scale industry",
-    # revenue 万元 → 百亿元: ÷ 1,000,000, i.e. patents / revenue × 1e6
-    Ratio("above_scale_industrial", lambda f, x: x.invention_patents, lambda f, x: x.revenue,
-          num_sum="invention_patents", den_sum="revenue", scale=Decimal(1_000_000),
-          num_label="invention_patents", den_label="revenue"))
-_register_ratio(
-    "hightech_value_added_share", "高新技术产业增加值占规上工业比重",
-    "High-tech value added as share of above-scale industry",
-    Ratio("above_scale_industrial", lambda f, x: x.value_added if f.high_tech else None,
-          lambda f, x: x.value_added, num_sum="high_tech_value_added", den_sum="value_added",
-          num_label="high_tech_value_added", den_label="value_added"))
+RATIO_METRICS = (
+    _ratio_metric(
+        "rd_intensity_above_scale_mfg", "规上制造业研发经费支出占主营业务收入比重",
+        "R&D spend as share of revenue, above-scale manufacturing",
+        Ratio("above_scale_manufacturing", lambda f, x: x.rd_spend, lambda f, x: x.revenue,
+              num_sum="rd_spend", den_sum="revenue", num_label="rd_spend", den_label="revenue")),
+    _ratio_metric(
+        "value_added_rate_above_scale_mfg", "规上制造业增加值率", "Value-added rate, above-scale manufacturing",
+        Ratio("above_scale_manufacturing", lambda f, x: x.value_added, lambda f, x: x.output_value,
+              num_sum="value_added", den_sum="output_value", num_label="value_added", den_label="output_value")),
+    _ratio_metric(
+        "brand_output_share", "品牌产品产值占规上产值比重", "Brand-product output share of above-scale output",
+        Ratio("above_scale_industrial", lambda f, x: x.brand_output, lambda f, x: x.output_value,
+              num_sum="brand_output", den_sum="output_value", num_label="brand_output", den_label="output_value")),
+    _ratio_metric(
+        "patents_per_10bn_revenue", "规上工业每百亿元主营业务收入有效发明专利数",
+        "Valid invention patents per 10 bn yuan revenue, above-scale industry",
+        # revenue 万元 → 百亿元: ÷ 1,000,000, i.e. patents / revenue × 1e6
+        Ratio("above_scale_industrial", lambda f, x: x.invention_patents, lambda f, x: x.revenue,
+              num_sum="invention_patents", den_sum="revenue", scale=Decimal(1_000_000),
+              num_label="invention_patents", den_label="revenue")),
+    _ratio_metric(
+        "hightech_value_added_share", "高新技术产业增加值占规上工业比重",
+        "High-tech value added as share of above-scale industry",
+        Ratio("above_scale_industrial", lambda f, x: x.value_added if f.high_tech else None,
+              lambda f, x: x.value_added, num_sum="high_tech_value_added", den_sum="value_added",
+              num_label="high_tech_value_added", den_label="value_added")),
+)
 
 
 # ----------------------------------------------------------------------------- sectors
@@ -264,5 +269,9 @@ def sector_output_records(as_of: date, sector: str) -> list[dict]:
             for f, x in _sector_rows(as_of, sector)]
 
 
-indicator("sector_output:", label_zh="规划产业产值（亿元）", label_en="Plan-sector output (100 m yuan)",
-          domain="registry", records=sector_output_records, parametrised=True)(sector_output)
+METRICS = (
+    *POOL_METRICS,
+    *RATIO_METRICS,
+    Indicator("sector_output:", compute=sector_output, records=sector_output_records, domain="registry",
+              label_zh="规划产业产值（亿元）", label_en="Plan-sector output (100 m yuan)", parametrised=True),
+)

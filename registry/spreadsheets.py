@@ -13,7 +13,7 @@ from functools import lru_cache
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid, register_kind
+from core.imports import ImportKind, RowInvalid
 from core.tabular import Column
 from registry import reference, service, uscc as uscc_mod
 from registry.capital import CapitalError
@@ -323,8 +323,3 @@ KINDS = (
                columns=FACT_COLUMNS, parse=parse_fact, apply=apply_fact, key=lambda row: row.uscc,
                params=("year",)),
 )
-
-
-def register() -> None:
-    for kind in KINDS:
-        register_kind(kind)

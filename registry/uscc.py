@@ -23,8 +23,8 @@ Rules enforced by :func:`validate`, in this order (first failure is reported):
 6. ``org_check``         – the overall check passes but character 17 is not the
    GB 11714 check of characters 9–16.
 
-Registration authority / organisation type values are *not* validated (unknown
-values are labelled 未知), nor is the region.
+Registration authority / organisation type values are *not* validated (any value
+is accepted), nor is the region.
 """
 
 from __future__ import annotations
@@ -288,57 +288,6 @@ def generate(
 
 
 # --- interpretation ---------------------------------------------------------
-
-AUTHORITY_LABELS = {
-    "1": "机构编制",
-    "2": "外交",
-    "3": "司法行政",
-    "4": "文化",
-    "5": "民政",
-    "6": "旅游",
-    "7": "宗教",
-    "8": "工会",
-    "9": "工商/市场监管",
-    "A": "中央军委改革和编制办公室",
-    "N": "农业（农村集体经济组织）",
-    "Y": "其他",
-}
-
-ORG_TYPE_LABELS = {
-    "11": "机关", "12": "事业单位", "13": "中央编办直接管理机构编制的群众团体", "19": "其他",
-    "21": "外国常驻新闻机构", "29": "其他",
-    "31": "律师执业机构", "32": "公证处", "33": "基层法律服务所", "34": "司法鉴定机构",
-    "35": "仲裁委员会", "39": "其他",
-    "41": "外国在华文化中心", "49": "其他",
-    "51": "社会团体", "52": "民办非企业单位", "53": "基金会", "59": "其他",
-    "61": "外国旅游部门常驻代表机构", "62": "港澳台地区旅游部门常驻内地（大陆）代表机构", "69": "其他",
-    "71": "宗教活动场所", "72": "宗教院校", "79": "其他",
-    "81": "基层工会", "89": "其他",
-    "91": "企业", "92": "个体工商户", "93": "农民专业合作社",
-    "A1": "军队事业单位", "A9": "其他",
-    "N1": "组级集体经济组织", "N2": "村级集体经济组织", "N3": "乡镇级集体经济组织", "N9": "其他",
-    "Y1": "其他",
-}
-
-UNKNOWN_LABEL = "未知"
-
-
-def authority_label(code: str) -> str:
-    """Label of the registration authority (position 1), 未知 if not in GB 32100."""
-    return AUTHORITY_LABELS.get(normalize(code)[:1], UNKNOWN_LABEL)
-
-
-def org_type_label(code: str) -> str:
-    """Label of the organisation type (positions 1–2 together), 未知 if unknown."""
-    key = normalize(code)[:2]
-    return ORG_TYPE_LABELS.get(key, UNKNOWN_LABEL) if len(key) == 2 else UNKNOWN_LABEL
-
-
-def org_code(code: str) -> str:
-    """The embedded GB 11714 organisation code in its usual form ``XXXXXXXX-X``."""
-    norm = normalize(code)
-    return f"{norm[8:16]}-{norm[16:17]}"
-
 
 _CITY_CODES = {"330200", "330201"}
 _SUCCESSORS = {"330204": "已并入鄞州区", "330227": "今鄞州区", "330283": "今奉化区"}

@@ -7,10 +7,12 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import dates
 from core import timeline
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import get_in_scope_or_404, requires
+from core.redirects import safe_next
 from core.tabular import write_xlsx
 from registry import queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
@@ -56,7 +58,7 @@ def _parse_day(text, default=None):
 @requires("registry.view")
 def firm_list():
     flt = queries.FirmFilter.from_args(request.args)
-    firms, total = queries.search(flt, date.today())
+    firms, total = queries.search(flt, dates.today())
     pages = max(1, -(-total // queries.PAGE_SIZE))
     return render_template("registry/firm_list.html", firms=firms, total=total, flt=flt, pages=pages,
                            towns=reference.towns(), parks=PARKS, pools=service.active_pools())
@@ -79,9 +81,9 @@ def _export_row(f: Firm):
 @requires("registry.export")
 def firm_export():
     flt = queries.FirmFilter.from_args(request.args)
-    rows = (_export_row(f) for f in queries.export_rows(flt, date.today()))
+    rows = (_export_row(f) for f in queries.export_rows(flt, dates.today()))
     data = write_xlsx(EXPORT_HEADERS, rows, sheet_name="企业库", column_types={0: "text", 3: "date", 7: "number"})
-    name = f"firms-{date.today().isoformat()}.xlsx"
+    name = f"firms-{dates.today().isoformat()}.xlsx"
     return send_file(BytesIO(data), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -94,7 +96,7 @@ def firm_detail(firm_id):
     firm = get_in_scope_or_404(Firm, firm_id, "registry.view")
     facts = service.facts_of(firm)
     region = _region(firm)
-    enter_form = EnterPoolForm(uscc=firm.uscc, entered_on=date.today())
+    enter_form = EnterPoolForm(uscc=firm.uscc, entered_on=dates.today())
     enter_form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
     merged_into = db.session.get(Firm, firm.merged_into_id) if firm.merged_into_id else None
     return render_template("registry/firm_detail.html", firm=firm, facts=facts, region=region,
@@ -171,7 +173,7 @@ def firm_edit(firm_id):
 @requires("registry.edit")
 def fact_edit(firm_id):
     firm = get_in_scope_or_404(Firm, firm_id, "registry.edit")
-    year = request.args.get("year", type=int) or date.today().year - 1
+    year = request.args.get("year", type=int) or dates.today().year - 1
     fact = next((f for f in service.facts_of(firm) if f.year == year), None)
     form = FactForm(obj=fact) if request.method == "GET" and fact else FactForm()
     if request.method == "GET":
@@ -195,7 +197,7 @@ def fact_edit(firm_id):
 @bp.route("/pools")
 @requires("registry.view")
 def pool_list():
-    today = date.today()
+    today = dates.today()
     counts = service.member_counts_as_of(today)
     pools = [(p, counts.get(p.id, 0)) for p in service.active_pools()]
     return render_template("registry/pool_list.html", pools=pools, today=today)
@@ -215,7 +217,7 @@ def _period_ends(today: date, months: int = 24) -> list[date]:
 @requires("registry.view")
 def pool_detail(pool_id):
     pool = get_in_scope_or_404(Pool, pool_id, "registry.view")
-    today = date.today()
+    today = dates.today()
     on = _parse_day(request.args.get("on"), today)
     members = service.members_as_of(pool, on)
     months = _period_ends(today)
@@ -236,9 +238,7 @@ def pool_enter(pool_id):
     form = EnterPoolForm()
     form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
     pool = get_in_scope_or_404(Pool, form.pool_id.data if form.pool_id.data else pool_id, "registry.edit")
-    back = request.form.get("next") or url_for("registry.pool_detail", pool_id=pool.id)
-    if not back.startswith("/"):
-        back = url_for("registry.pool_detail", pool_id=pool.id)
+    back = safe_next(request.form.get("next"), url_for("registry.pool_detail", pool_id=pool.id))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for e in errors:

@@ -4,13 +4,12 @@
 - everyone else gets counts and per-firm aggregates: /talents/summary;
 - the clear resident ID number goes in (POST) and never comes out, not even in an error.
 """
-from datetime import date
 
 import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.scheduler import today_local
+from core import dates
 from core.api import Amount, Blueprint, Day, Number, PageArgs, Text, actor, commit, get_or_404, page_schema, paginate
 from core.permissions import requires
 from registry.api import FirmRefSchema, Uscc
@@ -107,7 +106,7 @@ class SummarySchema(ma.Schema):
 @blp.response(200, SummarySchema)
 def talent_summary(args):
     """Counts as of a date: persons per category, leading talents, teams, per-firm aggregates (no personal data)."""
-    on = args.get("as_of") or today_local()
+    on = args.get("as_of") or dates.today()
     return {"as_of": on, "categories": service.category_counts(on),
             "leading_talents": metrics.leading_talents(on), "teams": service.count_teams(on),
             "firms": service.firm_aggregates(on)}

@@ -17,7 +17,7 @@ are for the talent units only): firm, category, date, support and an opaque pers
 """
 from datetime import date
 
-from core.indicators import indicator
+from core.indicators import Indicator
 from talent import service
 from talent.models import HIGH_SKILL, MANAGEMENT, SMART_MAKER
 
@@ -54,8 +54,6 @@ def leading_records(as_of: date) -> list[dict]:
     return _records(_one_per_person(recs))
 
 
-@indicator("leading_talents", label_zh="领军人才（获资助）", label_en="Leading talents (supported)",
-           domain="talent", records=leading_records)
 def leading_talents(as_of: date) -> int:
     return service.count_persons(_upto(as_of), service.LEADING_CATEGORIES, supported_only=True, since=WINDOW[0])
 
@@ -66,13 +64,11 @@ def team_records(as_of: date) -> list[dict]:
             for t in service.counted_teams(_upto(as_of), since=WINDOW[0])]
 
 
-@indicator("leading_talent_teams", label_zh="领军人才团队", label_en="Leading-talent teams",
-           domain="talent", records=team_records)
 def leading_talent_teams(as_of: date) -> int:
     return service.count_teams(_upto(as_of), since=WINDOW[0])
 
 
-def _category_metric(name: str, category: str, label_en: str, flow: bool = True):
+def _category_metric(name: str, category: str, label_en: str, flow: bool = True) -> Indicator:
     def window(as_of: date) -> dict:
         return {"as_of": _upto(as_of), "since": WINDOW[0]} if flow else {"as_of": as_of}
 
@@ -83,9 +79,22 @@ def _category_metric(name: str, category: str, label_en: str, flow: bool = True)
         return service.count_persons(categories=(category,), **window(as_of))
 
     compute.__name__ = name
-    return indicator(name, label_zh=category, label_en=label_en, domain="talent", records=records)(compute)
+    return Indicator(name, compute=compute, records=records, domain="talent", label_zh=category, label_en=label_en)
 
 
-smart_makers = _category_metric("smart_makers", SMART_MAKER, "Smart-manufacturing makers")
-high_skill_talents = _category_metric("high_skill_talents", HIGH_SKILL, "High-skill talents")
-management_talents = _category_metric("management_talents", MANAGEMENT, "Business management talents", flow=False)
+_CATEGORY_METRICS = (
+    _category_metric("smart_makers", SMART_MAKER, "Smart-manufacturing makers"),
+    _category_metric("high_skill_talents", HIGH_SKILL, "High-skill talents"),
+    _category_metric("management_talents", MANAGEMENT, "Business management talents", flow=False),
+)
+smart_makers, high_skill_talents, management_talents = (m.compute for m in _CATEGORY_METRICS)
+
+METRICS = (
+    Indicator("leading_talents", compute=leading_talents, records=leading_records, domain="talent",
+              label_zh="领军人才（获资助）",
+              label_en="Leading talents (supported)"),
+    Indicator("leading_talent_teams", compute=leading_talent_teams, records=team_records, domain="talent",
+              label_zh="领军人才团队",
+              label_en="Leading-talent teams"),
+    *_CATEGORY_METRICS,
+)

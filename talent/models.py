@@ -22,10 +22,6 @@ SMART_MAKER = "智造创客"
 HIGH_SKILL = "高技能人才"
 MANAGEMENT = "经营管理人才"
 CATEGORIES = (LEADING, THOUSAND, SMART_MAKER, HIGH_SKILL, MANAGEMENT)
-CATEGORY_EN = {
-    LEADING: "Leading talent", THOUSAND: "Thousand Talents expert", SMART_MAKER: "Smart-manufacturing maker",
-    HIGH_SKILL: "High-skill talent", MANAGEMENT: "Business management talent",
-}
 
 # Personal fields: written to the audit trail as "***" only.
 PERSON_SENSITIVE = frozenset({"name", "id_hash", "id_masked", "birth_year", "sex"})

@@ -22,6 +22,7 @@ of it — only positions and lengths.
 from __future__ import annotations
 
 from datetime import date
+from core import dates
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -120,7 +121,7 @@ def _check_birth(number: str, today: date) -> None:
 
 def validate(raw, today: date | None = None) -> str:
     """Return the normalised 18-character number or raise :class:`ResidentIDError`
-    (rules in the module docstring). ``today`` defaults to ``date.today()``."""
+    (rules in the module docstring). ``today`` defaults to today in Asia/Shanghai."""
     number = normalize(raw)
     if not number:
         raise ResidentIDError("empty", "身份证号码不能为空。")
@@ -128,7 +129,7 @@ def validate(raw, today: date | None = None) -> str:
     _check_charset(number)
     if number[:2] not in PROVINCE_CODES:
         raise ResidentIDError("region", "身份证号码前两位不是有效的省级行政区划代码。")
-    _check_birth(number, today or date.today())
+    _check_birth(number, today or dates.today())
     if compute_check_digit(number[:17]) != number[17]:
         raise ResidentIDError("check_digit", "身份证号码校验位（第18位）不正确，请核对号码。")
     return number
@@ -150,16 +151,6 @@ def mask(number) -> str:
     if len(text) <= 8:
         return "*" * len(text)
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
-
-
-def birth_date_of(number) -> date:
-    """Birth date of a valid number (validated first; raises ResidentIDError)."""
-    return _parse_birth(validate(number)[6:14])
-
-
-def sex_of(number) -> str:
-    """'M' if position 17 is odd, else 'F' (validated first)."""
-    return "M" if int(validate(number)[16]) % 2 else "F"
 
 
 def generate(region: str = "330212", birth: date = date(1990, 1, 1), seq: int = 1) -> str:

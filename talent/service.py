@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from core import dates
 from core.audit import service as audit
 from core.db import db
 from core.errors import ServiceError
@@ -144,7 +145,7 @@ def _check_unit(unit_code: str) -> str:
 def _check_date(on, field: str = "recognized_on", today: date | None = None) -> date:
     if not isinstance(on, date):
         raise ServiceError(_("请填写认定日期（YYYY-MM-DD）"), field=field)
-    if on > (today or date.today()):
+    if on > (today or dates.today()):
         raise ServiceError(_("认定日期不能晚于今天"), field=field)
     if on.year < 1950:
         raise ServiceError(_("认定日期不能早于1950年"), field=field)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
-from core.imports import ImportKind, RowInvalid, register_kind
+from core.imports import ImportKind, RowInvalid
 from core.tabular import Column, write_xlsx
 from registry import uscc as uscc_mod
 from talent import service
@@ -253,11 +253,12 @@ def team_key(row: TeamRow) -> RowKey:
     return RowKey((row.name, row.uscc), f"{row.name} / {row.uscc}")
 
 
-def register() -> None:
-    register_kind(ImportKind(name="talents", domain="talent", label_zh="人才名单", label_en="Talents",
-                             columns=TALENT_COLUMNS, parse=parse_talent, apply=apply_talent, key=talent_key))
-    register_kind(ImportKind(name="teams", domain="talent", label_zh="领军人才团队", label_en="Leading-talent teams",
-                             columns=TEAM_COLUMNS, parse=parse_team, apply=apply_team, key=team_key))
+KINDS = (
+    ImportKind(name="talents", domain="talent", label_zh="人才名单", label_en="Talents",
+               columns=TALENT_COLUMNS, parse=parse_talent, apply=apply_talent, key=talent_key),
+    ImportKind(name="teams", domain="talent", label_zh="领军人才团队", label_en="Leading-talent teams",
+               columns=TEAM_COLUMNS, parse=parse_team, apply=apply_team, key=team_key),
+)
 
 
 # --------------------------------------------------------------------------- export

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import dates
 from core.db import db
 from core.errors import ServiceError, StaleRecordError, bind_service_error
 from core.permissions import can, get_in_scope_or_404, requires
@@ -24,10 +25,10 @@ METRICS = (("leading_talents", metrics.leading_talents), ("leading_talent_teams"
 def _as_of() -> date:
     raw = request.args.get("as_of", "")
     try:
-        return date.fromisoformat(raw) if raw else date.today()
+        return date.fromisoformat(raw) if raw else dates.today()
     except ValueError:
         flash(_("日期格式应为 YYYY-MM-DD，已显示今天的数据"), "warning")
-        return date.today()
+        return dates.today()
 
 
 def _default_unit() -> str:

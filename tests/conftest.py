@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from core.app import create_app
+from composition import create_app
 from core.db import db
 
 TEST_DB = os.environ.get("TEST_DATABASE_URL", "")

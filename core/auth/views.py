@@ -1,6 +1,4 @@
 """Login, logout, change password."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -10,14 +8,9 @@ from core.auth.forms import ChangePasswordForm, LoginForm
 from core.db import db
 from core.errors import ServiceError, bind_service_error
 from core.permissions import requires
+from core.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/"):
-        return target
-    return url_for("core.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,7 +30,7 @@ def login():
             db.session.commit()
             login_user(user)
             current_app.logger.info("login %s", user.username)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("core.home")))
     return render_template("auth/login.html", form=form)
 
 

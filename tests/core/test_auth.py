@@ -87,6 +87,8 @@ def test_open_redirect_refused(app, make_user):
     make_user("kjj1", unit="kjj")
     resp = app.test_client().post("/login?next=https://evil.example/", data={"username": "kjj1", "password": "password123"})
     assert resp.headers["Location"] == "/"
+    again = app.test_client().post("/login?next=//evil.example/", data={"username": "kjj1", "password": "password123"})
+    assert again.headers["Location"] == "/"
 
 
 def test_password_is_hashed(app, make_user):

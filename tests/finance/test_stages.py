@@ -132,4 +132,4 @@ def test_archived_stage_rows_are_ignored(cand, jrb):
     from core.records import archive
     archive(row, jrb)
     assert [s.stage for s in service.active_stages(cand)] == ["入库"]
-    assert service.stage_counts(date(2024, 3, 1))["入库"] == 1
+    assert [cand for cand, _row in service.board_columns(date(2024, 3, 1))["入库"]] == [cand]

@@ -132,7 +132,8 @@ def test_report_over_http(app, goal, editor, manager, login):
     assert client.get(f"/goals/reports/{rv.id}/evidence").data == b"%PDF-1.4"
     assert client.post(f"/goals/reports/{rv.id}/approve").status_code == 403   # editors don't approve
     mgr = login(manager)
-    assert mgr.post(f"/goals/reports/{rv.id}/approve").status_code == 302
+    approved = mgr.post(f"/goals/reports/{rv.id}/approve", data={"next": "//evil.example/"})
+    assert approved.status_code == 302 and approved.headers["Location"] == "/goals/g/nc_rate"
     db.session.expire_all()
     assert db.session.get(ReportedValue, rv.id).locked
     resp = client.post("/goals/g/nc_rate/report", data={"period": "2019", "value": "71"})

@@ -134,7 +134,9 @@ def test_missing_indicator_is_none_with_note(app, goal, monkeypatch):
 def test_failing_indicator_is_none_with_note(app, goal, monkeypatch):
     def boom(as_of):
         raise RuntimeError("broken")
-    indicators.indicator("goals_test_boom", label_zh="坏", label_en="bad", domain="goals")(boom)
+    monkeypatch.setattr(indicators, "_INDICATORS", dict(indicators._INDICATORS))
+    indicators.register(indicators.Indicator("goals_test_boom", compute=boom, label_zh="坏", label_en="bad",
+                                             domain="goals"))
     g = goal("single_champion_pool")
     monkeypatch.setattr(g, "metric", "goals_test_boom")
     row = ru.row_for(g, date(2019, 1, 1))

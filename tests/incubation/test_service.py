@@ -147,7 +147,7 @@ def test_graduate_move_out_close(kjj, make_carrier, make_firm):
     t2 = _register(kjj, carrier, make_firm(), date(2018, 1, 1))
     t3 = _register(kjj, carrier, make_firm(), date(2018, 1, 1))
     service.graduate_tenancy(t1, kjj, on=date(2020, 1, 1), note="达到毕业条件")
-    service.move_out_tenancy(t2, kjj, on=date(2019, 1, 1))
+    service.end_tenancy(t2, kjj, outcome="迁出", left_on=date(2019, 1, 1))
     service.end_tenancy(t3, kjj, outcome="注销", left_on=date(2019, 5, 1))
     db.session.commit()
     assert [(t.outcome, t.left_on) for t in (t1, t2, t3)] == [

@@ -254,26 +254,9 @@ def test_region_of_rejects_non_digit_region():
     assert info.value.code == "region"
 
 
-def test_labels():
-    assert uscc.authority_label("91330212MA2A00000X") == "工商/市场监管"
-    assert uscc.authority_label("5") == "民政"
-    assert uscc.authority_label("B1") == "未知"
-    assert uscc.org_type_label("92330212") == "个体工商户"
-    assert uscc.org_type_label("93") == "农民专业合作社"
-    assert uscc.org_type_label("N2") == "村级集体经济组织"
-    assert uscc.org_type_label("9") == "未知"
-    assert uscc.org_type_label("97") == "未知"
-    assert set(uscc.AUTHORITY_LABELS) == set("123456789ANY")
-
-
 def test_unknown_authority_is_not_a_validation_error():
     code = uscc.make_code("B7330212", "MA2A0000")
     assert uscc.validate(code) == code
-    assert uscc.authority_label(code) == "未知"
-
-
-def test_org_code():
-    assert uscc.org_code("91350100M000100Y43") == "M000100Y-4"
 
 
 # --- properties -------------------------------------------------------------------

@@ -168,6 +168,18 @@ def test_pool_pages_enter_and_exit(client, make_firm, pool):
     assert "高成长性企业培育库" in listing and 'id="pool-count-high_growth">0<' in listing
 
 
+@pytest.mark.parametrize("evil", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/"])
+def test_pool_entry_never_redirects_to_another_host(client, make_firm, pool, evil):
+    firm = make_firm(name="高成长乙")
+    form = {"uscc": firm.uscc, "pool_id": pool.id, "entered_on": "2020-03-01", "next": evil}
+    ok = client.post(f"/registry/pools/{pool.id}/enter", data=form)
+    assert ok.status_code == 302 and ok.headers["Location"] == f"/registry/pools/{pool.id}"
+    refused = client.post(f"/registry/pools/{pool.id}/enter", data={**form, "entered_on": "bad"})
+    assert refused.status_code == 302 and refused.headers["Location"] == f"/registry/pools/{pool.id}"
+    kept = client.post(f"/registry/pools/{pool.id}/enter", data={**form, "next": f"/registry/firms/{firm.id}"})
+    assert kept.headers["Location"] == f"/registry/firms/{firm.id}"
+
+
 def test_pool_create_admin_only(client, admin, login):
     assert client.get("/registry/pools/new").status_code == 403
     admin_client = login(admin)

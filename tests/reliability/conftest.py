@@ -44,7 +44,7 @@ class ScratchDB:
         self.engine = create_engine(self.url)
 
     def _create_schema(self) -> None:
-        from core.app import create_app
+        from composition import create_app
         from core.db import db
         from core.seed import run_seeders, seed_units
         app = create_app({"SQLALCHEMY_DATABASE_URI": self.url, "INSTANCE_PATH": str(self.instance),

@@ -1,11 +1,13 @@
-"""Talent wiring: blueprint, entities, navigation, timeline provider, import kinds, metrics."""
-from core.nav import register_nav
-from core.records import Entity, register_entity
-from core.timeline import register_provider
-from talent import metrics  # noqa: F401 - registers the talent indicators
-from talent import spreadsheets
+"""What talent plugs into the app (core.domain.Domain), registered by the composition root."""
+from flask_babel import lazy_gettext as _l
+
+from core.domain import Domain
+from core.nav import NavItem
+from core.records import Entity
+from talent import api, metrics, spreadsheets
 from talent.models import Person, Recognition, Team, TeamMember
 from talent.timeline import talent_items
+from talent.views import bp
 
 ENTITIES = (
     Entity(type="talent.person", model=Person, label_zh="人才", label_en="Talent",
@@ -16,12 +18,9 @@ ENTITIES = (
     Entity(type="talent.team_member", model=TeamMember, label_zh="团队成员", label_en="Team member"),
 )
 
+NAV = (NavItem(_l("人才"), "talent.summary", "talent.view", order=40),)
 
-def init_app(app) -> None:
-    from talent.views import bp
-    app.register_blueprint(bp)
-    for entity in ENTITIES:
-        register_entity(entity)
-    register_nav("人才", "talent.summary", "talent.view", order=40)
-    register_provider(talent_items)
-    spreadsheets.register()
+DOMAIN = Domain(
+    name="talent", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=talent_items,
+    import_kinds=spreadsheets.KINDS, metrics=metrics.METRICS,
+)

@@ -1,11 +1,13 @@
-"""Incubation wiring: blueprint, entities, navigation, timeline provider, import kinds, metrics."""
-from core.nav import register_nav
-from core.records import Entity, register_entity
-from core.timeline import register_provider
-from incubation import metrics  # noqa: F401 - registers the incubation indicators
-from incubation import spreadsheets
+"""What incubation plugs into the app (core.domain.Domain), registered by the composition root."""
+from flask_babel import lazy_gettext as _l
+
+from core.domain import Domain
+from core.nav import NavItem
+from core.records import Entity
+from incubation import api, jobs, metrics, rd_views, spreadsheets  # noqa: F401 - rd_views adds its routes to views.bp
 from incubation.models import Alliance, AllianceMember, Carrier, MakerCount, RDInstitution, Tenancy
 from incubation.timeline import tenancy_items
+from incubation.views import bp
 
 ENTITIES = (
     Entity(type="incubation.carrier", model=Carrier, label_zh="孵化载体", label_en="Carrier",
@@ -20,13 +22,9 @@ ENTITIES = (
     Entity(type="incubation.alliance_member", model=AllianceMember, label_zh="联盟成员", label_en="Alliance member"),
 )
 
+NAV = (NavItem(_l("在孵企业"), "incubation.summary", "incubation.view", order=30),)
 
-def init_app(app) -> None:
-    from incubation import rd_views  # noqa: F401 - adds the R&D/alliance routes to the blueprint
-    from incubation.views import bp
-    app.register_blueprint(bp)
-    for entity in ENTITIES:
-        register_entity(entity)
-    register_nav("在孵企业", "incubation.summary", "incubation.view", order=30)
-    register_provider(tenancy_items)
-    spreadsheets.register()
+DOMAIN = Domain(
+    name="incubation", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=tenancy_items,
+    import_kinds=spreadsheets.KINDS, metrics=metrics.METRICS, quality_checks=jobs.CHECKS,
+)

@@ -1,0 +1,15 @@
+"""Today's date where the district works: Asia/Shanghai, whatever zone the server's clock is in.
+
+Every "today" of the app (default dates of forms, as-of dates of pages and API, the jobs' day,
+plausibility checks of imports) comes from `today()`, so a page viewed at 07:30 in Ningbo never
+shows yesterday because the server runs on UTC.
+"""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """The current date in Asia/Shanghai."""
+    return datetime.now(TZ).date()

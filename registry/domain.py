@@ -1,0 +1,30 @@
+"""What the registry plugs into the app (core.domain.Domain), registered by the composition root."""
+from flask_babel import lazy_gettext as _l
+
+from core.domain import Domain
+from core.nav import NavItem
+from core.records import Entity
+from registry import api, jobs, metrics, service, spreadsheets
+from registry.models import Firm, FirmFact, Pool, PoolMembership
+from registry.timeline import registry_items
+from registry.views import bp
+
+ENTITIES = (
+    Entity(type="registry.firm", model=Firm, label_zh="企业", label_en="Firm",
+           detail_endpoint="registry.firm_detail", id_arg="firm_id"),
+    Entity(type="registry.pool", model=Pool, label_zh="培育库", label_en="Cultivation pool",
+           detail_endpoint="registry.pool_detail", id_arg="pool_id"),
+    Entity(type="registry.membership", model=PoolMembership, label_zh="入库记录", label_en="Pool membership"),
+    Entity(type="registry.fact", model=FirmFact, label_zh="企业年度数据", label_en="Annual firm facts"),
+)
+
+NAV = (
+    NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10),
+    NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11),
+)
+
+DOMAIN = Domain(
+    name="registry", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=registry_items,
+    import_kinds=spreadsheets.KINDS, seeders=(service.seed_pools,), metrics=metrics.METRICS,
+    quality_checks=jobs.CHECKS,
+)
