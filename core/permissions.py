@@ -24,15 +24,20 @@ DOMAIN_UNITS: dict[str, frozenset[str]] = {
 # domains the user's unit owns (see DOMAIN_UNITS).
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
-    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "talent.aggregate"}),
+    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.target",
+                          "talent.aggregate"}),
     "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
-                         "@own.personal", "goals.report", "talent.aggregate"}),
+                         "@own.personal", "goals.report", "goals.target", "talent.aggregate"}),
     "viewer": frozenset({"account.self", "*.view", "@own.personal", "talent.aggregate"}),
 }
 
 # Permissions that only the admin role holds whatever the unit (no wildcard reaches them).
 ADMIN_ONLY = frozenset({"admin.users", "admin.reference", "registry.admin", "goals.admin",
                         "audit.verify", "finance.admin"})
+
+# Grants a role holds over every unit's records (not only its own): a manager sets any goal's
+# targets; an editor only those of the goals its unit is responsible for.
+UNSCOPED: dict[str, frozenset[str]] = {"manager": frozenset({"goals.target"})}
 
 # Permissions every signed-in user holds: not "writes" in the permission-matrix sense.
 EVERYONE = frozenset({"account.self"})
@@ -71,6 +76,8 @@ def can(perm: str, obj=None, user=None) -> bool:
 
 def _in_scope(user, perm: str, obj, unit_code: str | None) -> bool:
     if user.role == "admin" or perm.endswith((".view", ".export", ".aggregate", ".approve")):
+        return True
+    if perm in UNSCOPED.get(user.role, ()):
         return True
     owners = obj.owner_unit_codes() if hasattr(obj, "owner_unit_codes") else None
     return owners is None or unit_code in owners

@@ -20,7 +20,15 @@ from goals import service
 blp = Blueprint("goals_api", __name__, url_prefix="/api/v1", description="规划目标 Goals and roll-ups")
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_:.-]{1,100}$")
-STATUSES = ("achieved", "on_track", "at_risk", "behind")
+STATUSES = ("achieved", "on_track", "at_risk", "behind", "no_target")
+NATURES = ("stock", "cumulative", "annual_flow", "level", "growth_rate", "reduction")
+
+
+class Figure(ma.fields.Float):
+    """A figure in the goal's unit: a whole number stays a whole number (counts of firms)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value if isinstance(value, int) else super()._serialize(value, attr, obj, **kwargs)
 
 
 class GoalSchema(ma.Schema):
@@ -37,15 +45,26 @@ class GoalSchema(ma.Schema):
     target_source = ma.fields.String(allow_none=True)
     comparator = ma.fields.String(allow_none=True)
     approximate = ma.fields.Boolean()
-    actual = ma.fields.Float(allow_none=True)
+    actual = Figure(allow_none=True)
     actual_note = ma.fields.String(allow_none=True)
     actual_period = ma.fields.String(allow_none=True)
     progress = ma.fields.Float(allow_none=True, metadata={"description": "fraction of the target: 1.0 = 100 %"})
-    expected = ma.fields.Float(allow_none=True, metadata={"description": "expected by as_of on the straight line"})
+    expected = Figure(allow_none=True, metadata={"description": "expected by as_of, by the goal's nature"})
     status = ma.fields.String(allow_none=True, metadata={"enum": list(STATUSES) + [None]})
-    projection = ma.fields.Float(allow_none=True)
+    projection = Figure(allow_none=True)
     responsible_unit = ma.fields.String(allow_none=True)
     responsible_units = ma.fields.List(ma.fields.String())
+    nature = ma.fields.String(metadata={"enum": list(NATURES), "description": "what the figure is: stock at the "
+                              "date, cumulative over the window, annual flow (calendar year), level, growth "
+                              "rate, reduction"})
+    window_start = ma.fields.Date(allow_none=True, metadata={"description": "counting window of a cumulative flow"})
+    window_end = ma.fields.Date(allow_none=True)
+    definition = ma.fields.String(metadata={"description": "the definition (口径) in the request's language"})
+    gap = Figure(allow_none=True, metadata={"description": "still missing to the target, goal's unit"})
+    behind_pace = Figure(allow_none=True, metadata={"description": "behind expected-by-now, goal's unit"})
+    needed_per_quarter = Figure(allow_none=True,
+                                         metadata={"description": "gap ÷ quarters left to the target date"})
+    whole_numbers = ma.fields.Boolean(metadata={"description": "a count: figures are whole numbers"})
 
 
 class GoalArgs(ma.Schema):

@@ -30,6 +30,13 @@ class TargetForm(FlaskForm):
     version = HiddenField()
 
 
+class YearTargetForm(FlaskForm):
+    year = StringField(_l("年份"), validators=[DataRequired(_l("请填写年份，如 2018")), Length(max=8)])
+    value = StringField(_l("目标值"), validators=[DataRequired(_l("请填写目标值")), Length(max=32)])
+    value_max = StringField(_l("目标上限（区间目标，可不填）"), validators=[Optional(), Length(max=32)])
+    note = StringField(_l("设定说明"), validators=[Optional(), Length(max=500)])
+
+
 class ThresholdForm(FlaskForm):
     min_ratio = StringField(_l("阈值（1 = 100%）"), validators=[DataRequired(_l("请填写阈值")), Length(max=16)])
 

@@ -26,10 +26,12 @@ PLAN_FIRST_REPORT_YEAR = 2017
 
 
 def snapshot_job(period: str, today: date) -> str:
-    """Store every goal's value as of `today` (one row per goal per day)."""
+    """Store every goal's value as of `today` (one row per goal per day), and the quarter-end
+    values recomputed from the records that are still missing (the dashboard's trend points)."""
     stored = service.snapshot_all(today)
+    filled = service.backfill_quarter_ends(today)
     db.session.commit()
-    return f"{stored} snapshots for {today.isoformat()}"
+    return f"{stored} snapshots for {today.isoformat()}, {filled} quarter ends filled in"
 
 
 # --------------------------------------------------------------------------- reminders

@@ -12,6 +12,9 @@ from core.db import Timestamped, Versioned, db, utcnow
 VALUE = Numeric(18, 4)
 
 KINDS = ("computed", "reported")
+# What a goal's figure is (口径): a stock at a date, a cumulative flow over the counting window,
+# a flow within each calendar year, a level or ratio, a growth rate, or a reduction.
+NATURES = ("stock", "cumulative", "annual_flow", "level", "growth_rate", "reduction")
 
 
 class Goal(Versioned, Timestamped, db.Model):
@@ -40,6 +43,11 @@ class Goal(Versioned, Timestamped, db.Model):
     plan_text: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     conflict_note: Mapped[str] = mapped_column(Text, default="")
+    nature: Mapped[str] = mapped_column(String(16), default="stock")
+    window_start: Mapped[date | None] = mapped_column(Date)    # counting window (cumulative flows)
+    window_end: Mapped[date | None] = mapped_column(Date)
+    definition_zh: Mapped[str] = mapped_column(Text, default="")   # 口径, for managers
+    definition_en: Mapped[str] = mapped_column(Text, default="")
 
     unit_links: Mapped[list["GoalUnit"]] = relationship(
         back_populates="goal", order_by="GoalUnit.position", cascade="all, delete-orphan")
@@ -64,6 +72,9 @@ class Goal(Versioned, Timestamped, db.Model):
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
+
+    def definition(self, lang: str = "zh") -> str:
+        return self.definition_en if lang == "en" and self.definition_en else self.definition_zh
 
 
 class GoalUnit(db.Model):
@@ -107,7 +118,7 @@ class GoalTarget(Versioned, Timestamped, db.Model):
         return f"{self.goal.key if self.goal else self.goal_id} · {self.year} · {self.source}"
 
     def owner_unit_codes(self) -> set[str]:
-        return set()    # admins only (goals.admin)
+        return self.goal.owner_unit_codes() if self.goal else set()
 
 
 class TargetRevision(db.Model):

@@ -17,7 +17,8 @@ PLAN_FILE = Path(__file__).parent / "data" / "plan_goals.toml"
 
 GOAL_FIELDS = ("name_zh", "name_en", "category_zh", "category_en", "unit_zh", "unit_en", "kind",
                "metric", "source", "responsible_source", "plan_text", "note", "conflict_note",
-               "baseline_year")
+               "baseline_year", "nature", "window_start", "window_end", "definition_zh", "definition_en")
+NULLABLE = ("metric", "baseline_year", "window_start", "window_end")
 
 DEFAULT_THRESHOLDS = (
     # key, label_zh, label_en, basis, min_ratio, position
@@ -70,7 +71,7 @@ def _set(obj, name, value) -> bool:
 def _apply_fields(goal: Goal, row: dict, position: int) -> bool:
     changed = False
     for name in GOAL_FIELDS:
-        default = None if name in ("metric", "baseline_year") else ""
+        default = None if name in NULLABLE else ("stock" if name == "nature" else "")
         changed |= _set(goal, name, row.get(name, default))
     changed |= _set(goal, "baseline", _dec(row.get("baseline")))
     changed |= _set(goal, "approximate", any(t["approximate"] for t in row["targets"]))

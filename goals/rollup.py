@@ -6,11 +6,13 @@ Rules:
   value whose period ended on or before as_of.
 - target: the first target year ≥ as_of's year (else the last); among several wordings for one
   year the goal's own source (附件1) wins, the others are shown as alternatives.
+- a computed flow is counted at its window's end once that has passed (goals.pace.counting_date).
 - progress = actual ÷ target (for "<=": target ÷ actual); a range uses its lower bound.
-- expected: straight line from (baseline, 31 Dec of baseline_year) — or (0, 2017-01-01) when the
-  plan gives no baseline — to (target, 31 Dec of target year), clamped at both ends.
-- status from StatusThreshold rows (data); projection at the target date from the snapshot trend
-  (least squares when ≥ 2 snapshots) or else from the baseline → actual line.
+- expected-by-now, gap, needed per quarter and projection follow the goal's nature (goals.pace).
+- status: "no_target" (未设目标) without a target; otherwise from StatusThreshold rows (data).
+- projection on the dashboard: from the quarter-end snapshots (the nightly job backfills them
+  from the records since the window's start) and the actual; the goal page recomputes the
+  quarter-end values from the records themselves (`history`).
 """
 import logging
 from dataclasses import dataclass, field
@@ -23,10 +25,12 @@ from sqlalchemy.orm import selectinload
 
 from core import indicators
 from core.db import db
+from goals import pace
 from goals.models import Goal, GoalSnapshot, GoalTarget, GoalUnit, ReportedValue, StatusThreshold
+from goals.pace import PLAN_START, year_end  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
-PLAN_START = date(2017, 1, 1)
+NO_TARGET = "no_target"
 
 
 @dataclass
@@ -46,10 +50,9 @@ class Row:
     status: str | None
     projection: Decimal | None
     alternatives: list = field(default_factory=list)
-
-
-def year_end(year: int) -> date:
-    return date(year, 12, 31)
+    gap: Decimal | None = None                  # to the target, in the goal's unit
+    behind: Decimal | None = None               # behind expected-by-now, in the goal's unit
+    needed_per_quarter: Decimal | None = None
 
 
 def goals_query(unit_code: str | None = None):
@@ -75,7 +78,7 @@ def _computed(goal: Goal, as_of: date) -> Actual:
         return Actual(None, _("指标“%(m)s”尚未登记，暂无数据", m=goal.metric or ""))
     try:
         with db.session.begin_nested():   # a failing query must not abort the outer transaction
-            value = indicators.compute(goal.metric, as_of)
+            value = indicators.compute(goal.metric, pace.counting_date(goal, as_of))
     except Exception as exc:  # a broken indicator must not take the dashboard down
         log.exception("indicator %s failed", goal.metric)
         return Actual(None, _("指标计算失败：%(e)s", e=type(exc).__name__))
@@ -121,23 +124,8 @@ def main_target(goal: Goal, as_of: date) -> GoalTarget | None:
     return (own or same)[0]
 
 
-def baseline_point(goal: Goal) -> tuple[Decimal, date]:
-    if goal.baseline is not None and goal.baseline_year:
-        return goal.baseline, year_end(goal.baseline_year)
-    return Decimal(0), PLAN_START
-
-
 def expected_by(goal: Goal, target: GoalTarget | None, as_of: date) -> Decimal | None:
-    if target is None:
-        return None
-    base, start = baseline_point(goal)
-    end = year_end(target.year)
-    if as_of <= start or end <= start:
-        return base if as_of <= start else target.value
-    if as_of >= end:
-        return target.value
-    share = Decimal((as_of - start).days) / Decimal((end - start).days)
-    return base + (target.value - base) * share
+    return pace.expected_by(goal, target, as_of)
 
 
 def progress_of(actual: Decimal | None, target: GoalTarget | None) -> Decimal | None:
@@ -152,8 +140,12 @@ def thresholds() -> list[StatusThreshold]:
     return list(db.session.scalars(select(StatusThreshold).order_by(StatusThreshold.position)))
 
 
-def status_of(actual, progress, expected, rules: list[StatusThreshold], comparator=">=") -> str | None:
-    """First threshold (in order) the numbers satisfy; the rule with basis "none" is the fallback."""
+def status_of(actual, progress, expected, rules: list[StatusThreshold], comparator=">=",
+              has_target: bool = True) -> str | None:
+    """First threshold (in order) the numbers satisfy; the rule with basis "none" is the fallback.
+    A goal without a target is "no_target" (未设目标), never on track."""
+    if not has_target:
+        return NO_TARGET
     if actual is None:
         return None
     for rule in rules:
@@ -190,32 +182,33 @@ def snapshots(goal_ids, until: date, since: date | None = None) -> dict[int, lis
     return out
 
 
+def quarter_values(snaps: list[GoalSnapshot]) -> list[tuple[date, Decimal]]:
+    """The snapshots taken on quarter ends (the real points of the dashboard's projection)."""
+    ends = {(m, d) for m, d in pace.QUARTER_ENDS}
+    return [(s.day, s.value) for s in snaps if (s.day.month, s.day.day) in ends]
+
+
 def projection(goal: Goal, target: GoalTarget | None, actual: Decimal | None, as_of: date,
                snaps: list[GoalSnapshot]) -> Decimal | None:
-    """Value expected at the target date if the trend continues."""
-    if target is None:
-        return None
-    end = year_end(target.year)
-    points = [(s.day, s.value) for s in snaps if s.day <= as_of]
-    if len({d for d, _v in points}) >= 2:
-        return _fit(points, end)
-    if actual is None:
-        return None
-    base, start = baseline_point(goal)
-    if as_of <= start:
-        return None
-    return _fit([(start, base), (as_of, actual)], end)
+    """Value expected at the target date if the trend of the quarter-end values continues."""
+    return pace.projection(goal, target, actual, as_of, quarter_values(snaps))
 
 
-def _fit(points: list[tuple[date, Decimal]], at: date) -> Decimal:
-    """Least-squares line through (day, value), evaluated at `at`."""
-    xs = [float(d.toordinal()) for d, _v in points]
-    ys = [float(v) for _d, v in points]
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    slope = 0.0 if sxx == 0 else sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
-    return Decimal(str(round(my + slope * (at.toordinal() - mx), 4)))
+def history(goal: Goal, as_of: date) -> list[tuple[date, Decimal]]:
+    """The goal's value at every quarter end since its window began (and as of `as_of`),
+    recomputed from the dated records — or, for a reported goal, its approved values."""
+    if goal.kind != "computed":
+        stmt = (select(ReportedValue).where(ReportedValue.goal_id == goal.id, ReportedValue.status == "approved",
+                                            ReportedValue.period_end <= as_of, ReportedValue.value.is_not(None))
+                .order_by(ReportedValue.period_end, ReportedValue.id))
+        return sorted({rv.period_end: rv.value for rv in db.session.scalars(stmt)}.items())
+    out = []
+    for day in pace.quarter_ends(pace.history_start(goal), as_of) + [as_of]:
+        with indicators.shared_results():
+            value = _computed(goal, day).value
+        if value is not None:
+            out.append((day, value))
+    return out
 
 
 # --------------------------------------------------------------------------- roll-up
@@ -229,24 +222,44 @@ def rollup_rows(as_of: date, unit_code: str | None = None, goals=None) -> list[R
         return [_row(g, as_of, rules, snaps.get(g.id, []), approved) for g in goals]
 
 
-def _row(goal: Goal, as_of: date, rules, snaps, approved) -> Row:
+def _row(goal: Goal, as_of: date, rules, snaps, approved, values=None) -> Row:
     actual = actual_of(goal, as_of, approved)
     target = main_target(goal, as_of)
     expected = expected_by(goal, target, as_of)
     progress = progress_of(actual.value, target)
     comparator = target.comparator if target else ">="
-    status = status_of(actual.value, progress, expected, rules, comparator)
+    status = status_of(actual.value, progress, expected, rules, comparator, has_target=target is not None)
     alternatives = [t for t in goal.targets if target and t.year == target.year and t is not target]
+    values = quarter_values(snaps) if values is None else values
     return Row(goal, target, actual, progress, expected, status,
-               projection(goal, target, actual.value, as_of, snaps), alternatives)
+               pace.projection(goal, target, actual.value, as_of, values), alternatives,
+               gap=pace.gap(goal, target, actual.value),
+               behind=pace.behind_pace(goal, target, actual.value, expected),
+               needed_per_quarter=pace.needed_per_quarter(goal, target, actual.value, as_of))
 
 
 def row_for(goal: Goal, as_of: date) -> Row:
     return rollup_rows(as_of, goals=[goal])[0]
 
 
+def row_with_history(goal: Goal, as_of: date) -> tuple[Row, list[tuple[date, Decimal]]]:
+    """The goal page's row: its projection built from the history recomputed from the records."""
+    points = history(goal, as_of)
+    approved = latest_approved_by_goal([goal.id], as_of) if goal.kind != "computed" else {}
+    with indicators.shared_results():
+        row = _row(goal, as_of, thresholds(), [], approved, values=[(d, v) for d, v in points if d < as_of])
+    return row, points
+
+
 def _num(value) -> float | None:
     return None if value is None else round(float(value), 4)
+
+
+def _value(goal: Goal, value):
+    """A figure of the goal in its unit: a whole number for counts."""
+    if value is None:
+        return None
+    return int(pace.whole(goal, Decimal(value))) if pace.is_count(goal) else _num(value)
 
 
 def as_dict(row: Row, lang: str = "zh") -> dict:
@@ -260,11 +273,14 @@ def as_dict(row: Row, lang: str = "zh") -> dict:
         "target": _num(t.value) if t else None, "target_max": _num(t.value_max) if t else None,
         "target_year": t.year if t else None, "target_source": t.source if t else None,
         "comparator": t.comparator if t else None, "approximate": bool(t and t.approximate),
-        "actual": _num(row.actual.value), "actual_note": row.actual.note,
+        "actual": _value(g, row.actual.value), "actual_note": row.actual.note,
         "actual_period": row.actual.period, "progress": _num(row.progress),
-        "expected": _num(row.expected), "status": row.status, "projection": _num(row.projection),
+        "expected": _value(g, row.expected), "status": row.status, "projection": _value(g, row.projection),
         "responsible_unit": (lead.name_en if lang == "en" and lead.name_en else lead.name_zh) if lead else None,
         "responsible_units": [u.code for u in g.units],
+        "nature": g.nature, "window_start": g.window_start, "window_end": g.window_end,
+        "definition": g.definition(lang), "gap": _value(g, row.gap), "behind_pace": _value(g, row.behind),
+        "needed_per_quarter": _value(g, row.needed_per_quarter), "whole_numbers": pace.is_count(g),
     }
 
 
@@ -272,8 +288,9 @@ def rollup(as_of: date, unit_code: str | None = None, lang: str = "zh") -> list[
     """Every goal as of `as_of` as plain dicts (the API's /api/v1/goals body).
 
     Keys: key, name, unit, baseline, baseline_year, target, target_year, actual, progress
-    (fraction: 1.0 = 100 %), expected, status (achieved | on_track | at_risk | behind | None),
-    responsible_unit (lead unit's name), plus projection, category, kind and notes.
+    (fraction: 1.0 = 100 %), expected, status (achieved | on_track | at_risk | behind |
+    no_target | None), responsible_unit (lead unit's name), plus projection, category, kind,
+    notes, nature, window_start/window_end, definition, gap, behind_pace and needed_per_quarter.
     """
     return [as_dict(r, lang) for r in rollup_rows(as_of, unit_code)]
 
@@ -293,7 +310,7 @@ def records(key: str, as_of: date) -> list[dict]:
     if goal.kind == "computed":
         if not goal.metric or indicators.get(goal.metric) is None:
             return []
-        return list(indicators.records(goal.metric, as_of))
+        return list(indicators.records(goal.metric, pace.counting_date(goal, as_of)))
     stmt = (select(ReportedValue).where(ReportedValue.goal_id == goal.id, ReportedValue.status == "approved",
                                         ReportedValue.period_end <= as_of).order_by(ReportedValue.period_end))
     return [{"period": rv.period, "value": _num(rv.value), "note": rv.note,

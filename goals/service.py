@@ -185,14 +185,43 @@ def pending_reports() -> list[ReportedValue]:
 
 # --------------------------------------------------------------------------- targets & thresholds
 
-def revise_target(target: GoalTarget, *, value, value_max=None, note: str = "", actor) -> TargetRevision:
-    """Admin: change a target's value, keeping who/when/old → new as a TargetRevision."""
+TARGET_SOURCE = "年度目标"     # the source of a target set on the target page (not in the plan)
+TARGET_YEARS = (2017, 2035)
+
+
+def check_target_value(goal: Goal, value: Decimal, field: str = "value") -> None:
+    """Refuse targets that cannot be meant: negative counts, shares above 100 %, fractions of a firm."""
+    from goals.pace import is_count
+    if goal.nature == "growth_rate":
+        if not Decimal(-100) <= value <= Decimal(1000):
+            raise ServiceError(_("增长率目标应在 -100% 到 1000% 之间"), field=field)
+        return
+    if value < 0:
+        raise ServiceError(_("目标值不能为负数"), field=field)
+    if goal.unit_zh == "%" and value > 100:
+        raise ServiceError(_("比重、比率类目标不能超过 100%"), field=field)
+    if is_count(goal) and value != value.to_integral_value():
+        raise ServiceError(_("“%(u)s”为计数单位，目标值应为整数", u=goal.unit_zh), field=field)
+    if value >= Decimal("1e12"):
+        raise ServiceError(_("目标值过大，请检查单位"), field=field)
+
+
+def _target_values(goal: Goal, comparator: str, value, value_max) -> tuple[Decimal, Decimal | None]:
     new = to_decimal(value)
     new_max = None if value_max in (None, "") else to_decimal(value_max, "value_max")
-    if target.comparator == "range" and (new_max is None or new_max <= new):
-        raise ServiceError(_("区间目标的上限必须大于下限"), field="value_max")
-    if target.comparator != "range":
+    check_target_value(goal, new)
+    if comparator == "range":
+        if new_max is None or new_max <= new:
+            raise ServiceError(_("区间目标的上限必须大于下限"), field="value_max")
+        check_target_value(goal, new_max, "value_max")
+    else:
         new_max = None
+    return new, new_max
+
+
+def revise_target(target: GoalTarget, *, value, value_max=None, note: str = "", actor) -> TargetRevision:
+    """Change a target's value, keeping who/when/old → new as a TargetRevision (audited)."""
+    new, new_max = _target_values(target.goal, target.comparator, value, value_max)
     if new == target.value and new_max == target.value_max:
         raise ServiceError(_("目标值没有变化"), field="value")
     rev = TargetRevision(target=target, changed_by_id=actor.id, old_value=target.value, new_value=new,
@@ -200,6 +229,35 @@ def revise_target(target: GoalTarget, *, value, value_max=None, note: str = "", 
     db.session.add(rev)
     target.value, target.value_max = new, new_max
     audit.record(actor, "goals.target.revise", target, note=rev.note)
+    return rev
+
+
+def set_target(goal: Goal, *, year, value, value_max=None, note: str = "", actor) -> TargetRevision:
+    """Set the goal's target for `year` (an interim year, or a goal the plan left without one).
+
+    A year that already has a target is revised (its own wording first); otherwise a target is
+    added with the comparator of the goal's other targets (">=" when it has none, "range" when an
+    upper bound is given). Every change leaves a TargetRevision and an audit entry."""
+    try:
+        year = int(str(year).strip())
+    except ValueError:
+        raise ServiceError(_("请填写年份，如 2018"), field="year") from None
+    if not TARGET_YEARS[0] <= year <= TARGET_YEARS[1]:
+        raise ServiceError(_("年份应在 %(a)s 至 %(b)s 之间", a=TARGET_YEARS[0], b=TARGET_YEARS[1]), field="year")
+    same = sorted((t for t in goal.targets if t.year == year), key=lambda t: t.source != goal.source)
+    if same:
+        return revise_target(same[0], value=value, value_max=value_max, note=note, actor=actor)
+    comparator = goal.targets[-1].comparator if goal.targets else ">="
+    if value_max not in (None, "") and comparator != "<=":
+        comparator = "range"
+    new, new_max = _target_values(goal, comparator, value, value_max)
+    target = GoalTarget(goal=goal, year=year, value=new, value_max=new_max, comparator=comparator,
+                        approximate=False, source=TARGET_SOURCE, plan_text="")
+    db.session.add(target)
+    audit.record(actor, "goals.target.create", target, note=(note or "").strip())
+    rev = TargetRevision(target=target, changed_by_id=actor.id, old_value=None, new_value=new,
+                         old_value_max=None, new_value_max=new_max, note=(note or "").strip())
+    db.session.add(rev)
     return rev
 
 
@@ -266,6 +324,20 @@ def take_snapshot(goal: Goal, day: date) -> GoalSnapshot | None:
 def snapshot_all(day: date) -> int:
     goals = list(db.session.scalars(select(Goal).order_by(Goal.position)))
     return sum(1 for g in goals if take_snapshot(g, day) is not None)
+
+
+def backfill_quarter_ends(today: date) -> int:
+    """Snapshots of every computed goal at each quarter end since its window began that has none
+    yet, recomputed from the dated records — so a trend exists from the day data is imported."""
+    from goals.pace import history_start, quarter_ends
+    goals = list(db.session.scalars(select(Goal).where(Goal.kind == "computed").order_by(Goal.position)))
+    have = set(db.session.execute(select(GoalSnapshot.goal_id, GoalSnapshot.day)).tuples())
+    stored = 0
+    for goal in goals:
+        for day in quarter_ends(history_start(goal), today):
+            if (goal.id, day) not in have and take_snapshot(goal, day) is not None:
+                stored += 1
+    return stored
 
 
 def due_items(rows, today: date) -> list[tuple]:

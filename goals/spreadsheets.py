@@ -2,21 +2,24 @@
 from datetime import date
 
 from core.tabular import write_workbook
+from goals import definition, pace
 from goals.rollup import Row, rollup_rows
 
-STATUS_ZH = {"achieved": "已完成", "on_track": "正常", "at_risk": "预警", "behind": "滞后"}
-STATUS_EN = {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "behind": "Behind"}
+STATUS_ZH = {"achieved": "已完成", "on_track": "正常", "at_risk": "预警", "behind": "滞后", "no_target": "未设目标"}
+STATUS_EN = {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "behind": "Behind",
+             "no_target": "No target set"}
 
 ANNEX1_HEADERS = {
-    "zh": ("类别", "具体指标", "2016年实绩", "2019年目标", "责任单位", "当前值", "进度", "状态", "数据截至"),
+    "zh": ("类别", "具体指标", "2016年实绩", "2019年目标", "责任单位", "当前值", "进度", "状态", "距目标还差",
+           "数据截至", "统计口径"),
     "en": ("Category", "Indicator", "2016 actual", "2019 target", "Responsible unit", "Current value",
-           "Progress", "Status", "As of"),
+           "Progress", "Status", "Still missing", "As of", "Definition"),
 }
 TEXT_HEADERS = {
     "zh": ("类别", "具体指标", "单位", "目标年份", "目标值", "目标出处", "原文", "责任单位", "当前值",
-           "进度", "状态", "数据截至"),
+           "进度", "状态", "距目标还差", "数据截至", "统计口径"),
     "en": ("Category", "Indicator", "Unit", "Target year", "Target", "Source", "Plan text",
-           "Responsible units", "Current value", "Progress", "Status", "As of"),
+           "Responsible units", "Current value", "Progress", "Status", "Still missing", "As of", "Definition"),
 }
 
 
@@ -33,6 +36,17 @@ def _target_text(value, approximate: bool, value_max=None):
 
 def _num(value):
     return None if value is None else float(value)
+
+
+def _fig(row: Row, value):
+    """A figure in the goal's unit: counts as whole numbers."""
+    if value is None:
+        return None
+    return int(pace.whole(row.goal, value)) if pace.is_count(row.goal) else float(value)
+
+
+def _definition(row: Row, lang: str) -> str:
+    return definition.one_text(row.goal, row.target, lang)
 
 
 def _name(goal, lang):
@@ -55,8 +69,8 @@ def _annex1_row(row: Row, as_of: date, lang: str) -> list:
     target = _target_text(t2019.value, t2019.approximate, t2019.value_max) if t2019 else None
     category = g.category_en if lang == "en" else g.category_zh
     baseline = _num(g.baseline)     # the plan's "--" stays an empty cell
-    return [category, _name(g, lang), baseline, target, _units(g, lang), _num(row.actual.value),
-            _num(row.progress), _status(row, lang), as_of]
+    return [category, _name(g, lang), baseline, target, _units(g, lang), _fig(row, row.actual.value),
+            _num(row.progress), _status(row, lang), _fig(row, row.gap), as_of, _definition(row, lang)]
 
 
 def _text_rows(row: Row, as_of: date, lang: str) -> list[list]:
@@ -68,11 +82,12 @@ def _text_rows(row: Row, as_of: date, lang: str) -> list[list]:
         category = g.category_en if lang == "en" else g.category_zh
         out.append([category, g.name(lang), g.unit_en if lang == "en" else g.unit_zh, t.year,
                     _target_text(t.value, t.approximate, t.value_max), t.source,
-                    t.plan_text or g.plan_text, _units(g, lang), _num(row.actual.value),
-                    _num(row.progress), _status(row, lang), as_of])
+                    t.plan_text or g.plan_text, _units(g, lang), _fig(row, row.actual.value),
+                    _num(row.progress), _status(row, lang), _fig(row, row.gap), as_of, _definition(row, lang)])
     if not g.targets and g.source != "附件1":
         out.append([g.category_zh, g.name(lang), g.unit_zh, None, None, g.source, g.plan_text,
-                    _units(g, lang), _num(row.actual.value), None, "", as_of])
+                    _units(g, lang), _fig(row, row.actual.value), None, _status(row, lang), None, as_of,
+                    _definition(row, lang)])
     return out
 
 
@@ -81,8 +96,8 @@ def export_goals(as_of: date, lang: str = "zh") -> bytes:
     rows = rollup_rows(as_of)
     annex = [_annex1_row(r, as_of, lang) for r in rows if r.goal.source == "附件1"]
     text = [line for r in rows for line in _text_rows(r, as_of, lang)]
-    a_types = {2: "number", 5: "number", 6: "percent", 8: "date"}
-    t_types = {3: "int", 8: "number", 9: "percent", 11: "date"}
+    a_types = {2: "number", 5: "number", 6: "percent", 8: "number", 9: "date"}
+    t_types = {3: "int", 8: "number", 9: "percent", 11: "number", 12: "date"}
     return write_workbook([
         ("附件1 主要工作目标分解表" if lang == "zh" else "Annex 1 targets", ANNEX1_HEADERS[lang], annex, a_types),
         ("正文目标" if lang == "zh" else "Text targets", TEXT_HEADERS[lang], text, t_types),

@@ -16,6 +16,7 @@ from core.permissions import can, ensure, requires
 from core.redirects import safe_next
 from core.saving import act, save
 from core import dates
+from goals import definition, pace
 from goals import rollup as ru
 from goals import service
 from goals.forms import DecisionForm, EmptyForm, ReopenForm, ReportForm
@@ -125,14 +126,16 @@ def _firm_url(firm_id):
 def goal_detail(key):
     goal = goal_or_404(key)
     as_of = as_of_arg()
-    row = ru.row_for(goal, as_of)
+    row, points = ru.row_with_history(goal, as_of)
     records = ru.records(goal.key, as_of) if goal.kind == "computed" else []
-    snaps = ru.snapshots([goal.id], as_of).get(goal.id, [])
     found = indicators.get(goal.metric) if goal.metric else None
     return render_template(
         "goals/goal_detail.html", goal=goal, row=row, as_of=as_of, records=records,
         columns=_record_columns(records), labels=column_labels(), firm_url=_firm_url, indicator=found[0] if found else None,
-        trend=[[s.day.isoformat(), float(s.value)] for s in snaps], reports=service.reports_of(goal),
+        trend=[[d.isoformat(), float(v)] for d, v in points], reports=service.reports_of(goal),
+        definition=definition.paragraphs(goal, row.target), nature=definition.nature_label(goal),
+        can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (
+            t.value, t.value_max) != (row.target.value, row.target.value_max)],
         decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(),
         can_report=goal.kind == "reported" and can("goals.report", goal))
 
@@ -251,6 +254,14 @@ def goalnum(value, digits: int = 2) -> str:
         return "—"
     text = f"{float(value):,.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@bp.app_template_filter("goalval")
+def goalval(value, goal) -> str:
+    """A figure in the goal's unit: whole numbers for counts (12 家), else as goalnum."""
+    if value is None:
+        return "—"
+    return goalnum(pace.whole(goal, value), 0 if pace.is_count(goal) else 2)
 
 
 @bp.app_template_filter("goalpct")

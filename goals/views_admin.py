@@ -6,21 +6,20 @@ from sqlalchemy import select
 
 from core import scheduler
 from core.db import db
-from core.permissions import requires
+from core.permissions import ensure, get_in_scope_or_404, requires
 from core.saving import act, save
 from core import dates
-from goals import jobs, service
-from goals.forms import EmptyForm, TargetForm, ThresholdForm
+from goals import definition, jobs, service
+from goals import rollup as ru
+from goals.forms import EmptyForm, TargetForm, ThresholdForm, YearTargetForm
 from goals.models import GoalTarget, StatusThreshold
-from goals.views import bp, lang
+from goals.views import bp, goal_or_404, lang
 
 
 @bp.route("/targets/<int:tid>/edit", methods=["GET", "POST"])
-@requires("goals.admin")
+@requires("goals.target")
 def target_edit(tid):
-    target = db.session.get(GoalTarget, tid)
-    if target is None:
-        abort(404)
+    target = get_in_scope_or_404(GoalTarget, tid, "goals.target")
     form = TargetForm()
     if not form.is_submitted():
         form.value.data = _plain(target.value)
@@ -32,6 +31,22 @@ def target_edit(tid):
         flash(_("目标值已修改，修改记录已保存"), "success")
         return redirect(url_for("goals.goal_detail", key=target.goal.key))
     return render_template("goals/target_edit.html", target=target, form=form, lang=lang())
+
+
+@bp.route("/g/<key>/targets", methods=["GET", "POST"])
+@requires("goals.target")
+def target_set(key):
+    """Set a goal's target for a year (interim years, or a goal without one), with the history."""
+    goal = goal_or_404(key)
+    ensure("goals.target", goal)
+    form = YearTargetForm()
+    if form.validate_on_submit() and save(form, lambda: service.set_target(
+            goal, year=form.year.data, value=form.value.data, value_max=form.value_max.data,
+            note=form.note.data, actor=current_user)):
+        flash(_("目标已设定，修改记录已保存"), "success")
+        return redirect(url_for("goals.target_set", key=goal.key))
+    return render_template("goals/target_set.html", goal=goal, form=form, lang=lang(),
+                           definition=definition.paragraphs(goal, ru.main_target(goal, dates.today())))
 
 
 def _plain(value):

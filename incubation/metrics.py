@@ -3,13 +3,14 @@
 Counting rules (archived records never count):
 - maker_spaces: carriers of type 众创空间 recognised (or, when no recognition date, opened) on or
   before D and not closed by D (closed_on empty or after D).
-- incubated_firms: tenancies entered 2017-01-01..2019-12-31 and on or before D; one per firm and
-  carrier (re-entries into the same carrier count once); graduated firms keep counting; tenancies
-  of an archived carrier do not count.
-- incubation_area: sum of area_m2 of carriers active on D (opened_on <= D < closed_on), m².
-- makers: for each carrier active on D, its makers count of the latest year <= D's year; summed.
-  (A count is a yearly figure, so a carrier without a row for D's year contributes its latest
-  earlier year, and a closed carrier contributes nothing.)
+- incubated_firms: distinct firms with a tenancy entered 2017-01-01..2019-12-31 and on or before
+  D — a firm counts once however many carriers it passes through, dated by its first entry in
+  the window; graduated firms keep counting; tenancies of an archived carrier do not count.
+- incubation_area: sum of area_m2 of carriers of the AREA_CARRIER_TYPES (众创空间, 孵化器,
+  加速器) active on D (opened_on <= D < closed_on), m².
+- makers: the yearly makers counts of the window's years (2017..2019, up to D's year) summed
+  over every carrier — cumulative, not the latest year alone; a carrier closed later keeps the
+  years it reported; archived carriers do not count.
 - provincial_research_institutes: R&D institutions at level 省级重点企业研究院 recognised on or
   before D and not revoked by D.
 - rd_institutions: R&D institutions at 市级以上 levels (国家级, 省级重点企业研究院, 省级, 市级)
@@ -19,13 +20,13 @@ Counting rules (archived records never count):
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.indicators import Indicator
-from incubation.models import (CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance, Carrier,
-                               MakerCount, RDInstitution, Tenancy)
+from incubation.models import (AREA_CARRIER_TYPES, CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance,
+                               Carrier, MakerCount, RDInstitution, Tenancy)
 from incubation.queries import carrier_active
 from registry.models import Firm
 from registry.queries import in_period
@@ -82,21 +83,30 @@ def maker_spaces(as_of: date) -> int:
 # --------------------------------------------------------------------------- incubated firms
 
 def _incubated_stmt(as_of: date):
+    """(firm, first entry in the window): one row per firm, however many carriers."""
     start, end = INCUBATION_WINDOW
-    return (select(Tenancy.firm_id, Tenancy.carrier_id, func.min(Tenancy.entered_on).label("entered_on"))
+    return (select(Tenancy.firm_id, func.min(Tenancy.entered_on).label("entered_on"))
             .join(Carrier, Carrier.id == Tenancy.carrier_id)
             .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on >= start,
                    Tenancy.entered_on <= min(end, as_of))
-            .group_by(Tenancy.firm_id, Tenancy.carrier_id))
+            .group_by(Tenancy.firm_id))
 
 
 def incubated_records(as_of: date) -> list[dict]:
-    pairs = db.session.execute(_incubated_stmt(as_of)).all()
-    firms = _load_firms({p.firm_id for p in pairs})
-    carriers = {c.id: c for c in db.session.scalars(select(Carrier).where(
-        Carrier.id.in_({p.carrier_id for p in pairs})))} if pairs else {}
-    out = [{**_firm(firms[p.firm_id]), **_carrier(carriers[p.carrier_id]), "entered_on": p.entered_on}
-           for p in pairs]
+    """One row per firm: its first entry in the window and the carrier(s) it entered that day."""
+    firsts = {p.firm_id: p.entered_on for p in db.session.execute(_incubated_stmt(as_of))}
+    if not firsts:
+        return []
+    start, _end = INCUBATION_WINDOW
+    stmt = (select(Tenancy.firm_id, Tenancy.entered_on, Carrier).join(Carrier, Carrier.id == Tenancy.carrier_id)
+            .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on >= start,
+                   Tenancy.firm_id.in_(list(firsts))).order_by(Carrier.name))
+    carrier_of: dict = {}
+    for firm_id, entered_on, carrier in db.session.execute(stmt):
+        if entered_on == firsts[firm_id]:
+            carrier_of.setdefault(firm_id, carrier)
+    firms = _load_firms(set(firsts))
+    out = [{**_firm(firms[fid]), **_carrier(carrier_of[fid]), "entered_on": firsts[fid]} for fid in firsts]
     return sorted(out, key=lambda r: (r["entered_on"], r["firm_name"]))
 
 
@@ -112,30 +122,38 @@ def _load_firms(ids: set[int]) -> dict:
 
 # --------------------------------------------------------------------------- area
 
+def _area_carriers(as_of: date):
+    return and_(carrier_active(as_of), Carrier.carrier_type.in_(AREA_CARRIER_TYPES))
+
+
 def area_records(as_of: date) -> list[dict]:
-    rows = db.session.scalars(select(Carrier).where(carrier_active(as_of)).order_by(Carrier.name))
+    rows = db.session.scalars(select(Carrier).where(_area_carriers(as_of)).order_by(Carrier.name))
     return [{**_carrier(c), "area_m2": c.area_m2 or Decimal(0)} for c in rows]
 
 
 def incubation_area(as_of: date) -> Decimal:
-    total = db.session.scalar(select(func.sum(Carrier.area_m2)).where(carrier_active(as_of)))
+    total = db.session.scalar(select(func.sum(Carrier.area_m2)).where(_area_carriers(as_of)))
     return Decimal(total or 0)
 
 
 # --------------------------------------------------------------------------- makers
 
+def _maker_stmt(as_of: date):
+    start, end = INCUBATION_WINDOW
+    return (select(MakerCount, Carrier).join(Carrier, Carrier.id == MakerCount.carrier_id)
+            .where(Carrier.archived_at.is_(None), MakerCount.year >= start.year,
+                   MakerCount.year <= min(end.year, as_of.year)))
+
+
 def maker_records(as_of: date) -> list[dict]:
-    latest = (select(MakerCount.carrier_id, func.max(MakerCount.year).label("year"))
-              .where(MakerCount.year <= as_of.year).group_by(MakerCount.carrier_id).subquery())
-    stmt = (select(MakerCount, Carrier)
-            .join(latest, (latest.c.carrier_id == MakerCount.carrier_id) & (latest.c.year == MakerCount.year))
-            .join(Carrier, Carrier.id == MakerCount.carrier_id)
-            .where(carrier_active(as_of)).order_by(Carrier.name))
-    return [{**_carrier(c), "year": m.year, "makers": m.makers} for m, c in db.session.execute(stmt)]
+    """Every carrier's count for each year of the window up to as_of's year (all are added up)."""
+    rows = db.session.execute(_maker_stmt(as_of).order_by(MakerCount.year, Carrier.name))
+    return [{**_carrier(c), "year": m.year, "makers": m.makers} for m, c in rows]
 
 
 def makers(as_of: date) -> int:
-    return sum(r["makers"] for r in maker_records(as_of))
+    stmt = _maker_stmt(as_of).with_only_columns(func.coalesce(func.sum(MakerCount.makers), 0))
+    return int(db.session.scalar(stmt) or 0)
 
 
 # --------------------------------------------------------------------------- R&D institutions

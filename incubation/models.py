@@ -23,6 +23,9 @@ CARRIER_TYPES_EN = {"众创空间": "Maker space", "孵化器": "Incubator", "�
                     "双创基地/产业园": "Innovation base / industrial park",
                     "高端科创平台": "High-end S&T platform"}
 MAKER_SPACE = "众创空间"
+# The carriers whose floor area is 众创孵化面积 (the plan's 50万平方米): maker spaces, incubators and
+# accelerators — not innovation bases/industrial parks or high-end S&T platforms.
+AREA_CARRIER_TYPES = ("众创空间", "孵化器", "加速器")
 LEVELS = ("国家级", "省级", "市级", "区级")
 OUTCOMES = ("毕业", "迁出", "注销")
 OUTCOMES_EN = {"毕业": "graduated", "迁出": "moved out", "注销": "closed down"}

@@ -358,26 +358,30 @@ def member_keys(raw: str, *, field: str = "member_ids") -> list[PersonKey]:
 
 # --------------------------------------------------------------------------- counting as of a date
 
-def _counted(as_of: date, categories, *, supported_only: bool = False):
-    """Active recognitions of active persons in `categories` recognised on or before `as_of`."""
+def _counted(as_of: date, categories, *, supported_only: bool = False, since: date | None = None):
+    """Active recognitions of active persons in `categories` recognised on or before `as_of`
+    (and on or after `since`, for a flow counted within a window)."""
     stmt = (select(Recognition).join(Person, Person.id == Recognition.person_id)
             .where(Recognition.category.in_(tuple(categories)), Recognition.recognized_on <= as_of,
                    Recognition.archived_at.is_(None), Person.archived_at.is_(None)))
+    if since is not None:
+        stmt = stmt.where(Recognition.recognized_on >= since)
     if supported_only:
         stmt = stmt.where(Recognition.support > 0)
     return stmt
 
 
-def count_persons(as_of: date, categories, *, supported_only: bool = False) -> int:
+def count_persons(as_of: date, categories, *, supported_only: bool = False, since: date | None = None) -> int:
     """Distinct persons (never recognitions) counted by :func:`_counted`."""
-    sub = _counted(as_of, categories, supported_only=supported_only).with_only_columns(Recognition.person_id)
+    sub = _counted(as_of, categories, supported_only=supported_only, since=since).with_only_columns(
+        Recognition.person_id)
     return db.session.scalar(select(func.count(func.distinct(sub.subquery().c.person_id)))) or 0
 
 
 def counted_recognitions(as_of: date, categories, *, supported_only: bool = False,
-                          one_per_category: bool = True) -> list[Recognition]:
+                          one_per_category: bool = True, since: date | None = None) -> list[Recognition]:
     """The recognitions behind a count; by default one per (person, category): the earliest."""
-    stmt = _counted(as_of, categories, supported_only=supported_only).order_by(
+    stmt = _counted(as_of, categories, supported_only=supported_only, since=since).order_by(
         Recognition.recognized_on, Recognition.id)
     seen, out = set(), []
     for rec in db.session.scalars(stmt):
@@ -387,17 +391,18 @@ def counted_recognitions(as_of: date, categories, *, supported_only: bool = Fals
     return out
 
 
-def _teams_stmt(as_of: date):
-    return select(Team).where(Team.recognized_on <= as_of, Team.archived_at.is_(None))
+def _teams_stmt(as_of: date, since: date | None = None):
+    stmt = select(Team).where(Team.recognized_on <= as_of, Team.archived_at.is_(None))
+    return stmt if since is None else stmt.where(Team.recognized_on >= since)
 
 
-def count_teams(as_of: date) -> int:
-    """Leading-talent teams recognised on or before `as_of`, not archived."""
-    return db.session.scalar(select(func.count()).select_from(_teams_stmt(as_of).subquery())) or 0
+def count_teams(as_of: date, since: date | None = None) -> int:
+    """Leading-talent teams recognised on or before `as_of` (and on or after `since`), not archived."""
+    return db.session.scalar(select(func.count()).select_from(_teams_stmt(as_of, since).subquery())) or 0
 
 
-def counted_teams(as_of: date) -> list[Team]:
-    return list(db.session.scalars(_teams_stmt(as_of).order_by(Team.recognized_on, Team.id)))
+def counted_teams(as_of: date, since: date | None = None) -> list[Team]:
+    return list(db.session.scalars(_teams_stmt(as_of, since).order_by(Team.recognized_on, Team.id)))
 
 
 def category_counts(as_of: date) -> dict[str, int]:

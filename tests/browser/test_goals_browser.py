@@ -80,3 +80,29 @@ def test_unit_editor_submits_manager_approves(server, page, sign_in):
     page.goto(server["url"] + "/goals/?as_of=2020-01-01")
     actual = page.locator("tr.goal-row[data-key=nc_rate] td.actual").inner_text()
     assert actual.startswith("70.5")
+
+
+def test_incubated_firms_page_shows_definition_and_gap(server, page, sign_in):
+    """The manager opens 新孵化培育企业: one firm through two carriers counts once; the page says
+    what is counted and how much is still missing."""
+    from core.auth.models import User
+    from incubation import service as inc
+    from registry import service as reg
+    from registry.uscc import generate
+    with server["app"].app_context():
+        admin = db.session.scalars(select(User).where(User.username == "admin")).one()
+        firm = reg.create_firm(admin, uscc=generate(org_prefix="MA2C0"), name="丁创新科技有限公司")
+        for name, kind, entered in (("浏览器众创空间", "众创空间", date(2017, 5, 1)),
+                                    ("浏览器孵化器", "孵化器", date(2018, 2, 1))):
+            carrier = inc.create_carrier(admin, name=name, carrier_type=kind, level="区级", opened_on=date(2016, 1, 1))
+            inc.register_tenancy(admin, carrier=carrier, uscc=firm.uscc, entered_on=entered)
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, "manager")
+    page.goto(server["url"] + "/goals/g/incubated_firms?as_of=2018-06-30")
+    page.wait_for_selector("#goal-definition")
+    assert "每家企业只计一次" in page.inner_text("#goal-definition")
+    assert "2017-01-01" in page.inner_text("#goal-definition")
+    assert page.inner_text("#goal-actual").strip() == "1"
+    gap = page.inner_text("#goal-gap")
+    assert "距目标还差 1,999 家" in gap and "每季度需完成" in gap

@@ -144,16 +144,22 @@ def test_failing_indicator_is_none_with_note(app, goal, monkeypatch):
     db.session.rollback()
 
 
-def test_projection_from_baseline_then_from_snapshots(app, goal, champion_firms):
+def test_projection_from_baseline_then_from_quarter_end_snapshots(app, goal, champion_firms):
     g = goal("single_champion_pool")
     target = ru.main_target(g, date(2019, 1, 31))
-    # baseline 2 at 2016-12-31 → 3 at 2019-01-31: slope 1 per 761 days, 334 more days to go
+    # baseline 2 at 2016-12-31 → 3 at 2019-01-31: slope 1 per 761 days, 334 more days to go → 3.44,
+    # a count of firms: shown as the whole number 3
     proj = ru.projection(g, target, Decimal(3), date(2019, 1, 31), [])
-    assert float(proj) == pytest.approx(3 + 334 / 761, abs=0.01)
-    db.session.add_all([GoalSnapshot(goal_id=g.id, day=date(2019, 1, 1), value=10),
-                        GoalSnapshot(goal_id=g.id, day=date(2019, 7, 1), value=30)])
+    assert proj == 3
+    db.session.add_all([GoalSnapshot(goal_id=g.id, day=date(2018, 12, 31), value=10),
+                        GoalSnapshot(goal_id=g.id, day=date(2019, 3, 31), value=20),
+                        GoalSnapshot(goal_id=g.id, day=date(2019, 5, 17), value=99)])   # not a quarter end
     db.session.commit()
     snaps = ru.snapshots([g.id], date(2019, 7, 1))[g.id]
     proj = ru.projection(g, target, Decimal(30), date(2019, 7, 1), snaps)
-    assert float(proj) == pytest.approx(30 + 20 * 183 / 181, abs=0.01)
-    assert _row("single_champion_pool", date(2019, 7, 1))["projection"] == pytest.approx(float(proj))
+    points = [(date(2016, 12, 31), Decimal(2)), (date(2018, 12, 31), Decimal(10)),
+              (date(2019, 3, 31), Decimal(20)), (date(2019, 7, 1), Decimal(30))]
+    from goals import pace
+    assert proj == pace.whole(g, pace.fit(points, date(2019, 12, 31)))
+    live = points[:-1] + [(date(2019, 7, 1), Decimal(2))]      # the firms' real count that day
+    assert _row("single_champion_pool", date(2019, 7, 1))["projection"] == pace.whole(g, pace.fit(live, date(2019, 12, 31)))

@@ -99,9 +99,10 @@ def _other_editor(app):
     return user
 
 
-def test_admin_edits_target_keeping_history(app, admin, login, goal, mgr):
+def test_admin_edits_target_keeping_history(app, admin, login, goal, make_user):
     target = next(t for t in goal("three_famous").targets if t.year == 2019)
-    assert mgr.get(f"/goals/targets/{target.id}/edit").status_code == 403
+    other_unit = login(make_user("kjj_ed", unit="kjj", role="editor"), app.test_client())
+    assert other_unit.get(f"/goals/targets/{target.id}/edit").status_code == 403     # not its goal
     client = login(admin, app.test_client())
     assert client.get(f"/goals/targets/{target.id}/edit").status_code == 200
     resp = client.post(f"/goals/targets/{target.id}/edit", data={"value": "十二", "version": target.version})
