@@ -22,7 +22,8 @@ DOMAIN_UNITS: dict[str, frozenset[str]] = {
 # domains the user's unit owns (see DOMAIN_UNITS).
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
-    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "talent.aggregate"}),
+    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.close",
+                         "talent.aggregate"}),
     "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
                          "@own.personal", "goals.report", "talent.aggregate"}),
     "viewer": frozenset({"account.self", "*.view", "@own.personal", "talent.aggregate"}),
@@ -30,7 +31,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
 
 # Permissions that only the admin role holds whatever the unit (no wildcard reaches them).
 ADMIN_ONLY = frozenset({"admin.users", "admin.reference", "registry.admin", "goals.admin",
-                        "audit.verify", "finance.admin"})
+                        "goals.reopen", "audit.verify", "finance.admin"})
 
 # Permissions every signed-in user holds: not "writes" in the permission-matrix sense.
 EVERYONE = frozenset({"account.self"})

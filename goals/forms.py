@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -36,3 +36,13 @@ class ThresholdForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF-only form for buttons (mark read, run job)."""
+
+
+class PeriodCloseForm(FlaskForm):
+    day = DateField(_l("关账日期"), validators=[DataRequired(_l("请填写关账日期（年末或季末）"))],
+                    description=_l("年末如 2018-12-31；也可按季度关账，如 2019-06-30"))
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class PeriodReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新开放原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)])

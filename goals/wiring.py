@@ -9,14 +9,15 @@ from core.seed import register_seeder
 
 
 def init_app(app) -> None:
-    from goals import views, views_admin  # noqa: F401 - views_admin adds routes to the blueprint
-    from goals.cli import seed_plan_cmd
+    from goals import views, views_admin, views_periods  # noqa: F401 - they add routes to the blueprint
+    from goals.cli import periods_cli, seed_plan_cmd
     from goals.jobs import JOBS
-    from goals import models  # noqa: F401 - register tables
+    from goals import models, period_models  # noqa: F401 - register tables
     from goals.plan import seeder
 
     app.register_blueprint(views.bp)
     app.cli.add_command(seed_plan_cmd)
+    app.cli.add_command(periods_cli)
     register_nav("目标进度", "goals.dashboard", "goals.view", order=60)
     register_jobs(JOBS)
     register_seeder(seeder)
