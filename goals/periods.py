@@ -175,6 +175,17 @@ def reported_rows(rows: list[ru.Row], as_of: date) -> tuple[list[ru.Row], Period
     return out, close, moved
 
 
+CLOSED_HEADER = {"zh": "关账", "en": "Closed"}
+
+
+def closed_mark(close: PeriodClose, lang: str = "zh") -> str:
+    """The export's mark of a frozen figure: 已关账（2019-01-05 关账，报告值）."""
+    at = close.closed_at.strftime("%Y-%m-%d")
+    if lang == "en":
+        return f"Closed on {at}: figure as reported"
+    return f"已关账（{at} 关账，报告值）"
+
+
 def frozen_row(row: ru.Row, fig: PeriodFigure) -> ru.Row:
     """`row` with the figure, status, target and pace as they were reported."""
     s = fig.shown or {}
