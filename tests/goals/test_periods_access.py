@@ -133,3 +133,12 @@ def test_dashboard_and_export_show_frozen_figures_marked_closed(app, login, mana
     open_rows = list(openpyxl.load_workbook(io.BytesIO(mgr.get("/goals/export.xlsx?as_of=2019-01-01").data))
                      .worksheets[0].iter_rows(values_only=True))
     assert next(r for r in open_rows[1:] if r[1].startswith("单项（隐形）冠军"))[5] == 1
+
+
+def test_goal_page_in_english(app, login, manager, closed):
+    mgr = login(manager)
+    mgr.get("/lang/en")
+    html = mgr.get("/goals/g/single_champion_pool?as_of=2018-12-31").get_data(as_text=True)
+    assert "As reported" in html and "Counted when reported, no longer counted" in html and "报告值" not in html
+    assert "This page shows the figures reported for 2018-12-31" in mgr.get("/goals/?as_of=2018-12-31").get_data(
+        as_text=True)
