@@ -92,4 +92,4 @@ def periods_list():
     for c in periods.all_closes():
         who = c.closed_by.label if c.closed_by else _("系统")
         state = _("已关账") if not c.is_open else _("已重新开放（%(r)s）", r=c.reopen_reason)
-        click.echo(f"{c.day.isoformat()}\t{c.kind}\t{who}\t{c.closed_at:%Y-%m-%d %H:%M}\t{state}")
+        click.echo(f"{c.day.isoformat()}\t{c.kind}\t{who}\t{periods.local_text(c.closed_at)}\t{state}")

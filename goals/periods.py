@@ -10,20 +10,22 @@ Rules:
 - services take an explicit actor, never commit, and write an audit entry.
 """
 import dataclasses
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from core.api import plain
 from core.audit import service as audit
 from core.db import db, utcnow
 from core.errors import ServiceError
-from core.scheduler import today_local
+from core.scheduler import TZ, today_local
 from goals import period_diff
 from goals import rollup as ru
-from goals.models import GoalTarget
+from goals.models import Goal, GoalTarget
 from goals.period_models import PeriodClose, PeriodFigure
 
 PERIOD_ENDS = {(3, 31): "quarter", (6, 30): "quarter", (9, 30): "quarter", (12, 31): "year"}
@@ -45,14 +47,31 @@ def all_closes() -> list[PeriodClose]:
 
 
 def figures_of(close: PeriodClose) -> dict[int, PeriodFigure]:
-    """{goal id: frozen figure} of a close."""
-    stmt = select(PeriodFigure).where(PeriodFigure.close_id == close.id)
+    """{goal id: frozen figure} of a close, without the record lists (read per goal when shown)."""
+    stmt = select(PeriodFigure).where(PeriodFigure.close_id == close.id).options(defer(PeriodFigure.records))
     return {f.goal_id: f for f in db.session.scalars(stmt)}
+
+
+def figures_by_key(close: PeriodClose) -> dict[str, PeriodFigure]:
+    """{goal key: frozen figure} of a close (the API's dicts carry keys)."""
+    stmt = (select(Goal.key, PeriodFigure).join(Goal, Goal.id == PeriodFigure.goal_id)
+            .where(PeriodFigure.close_id == close.id).options(defer(PeriodFigure.records)))
+    return {key: fig for key, fig in db.session.execute(stmt).tuples()}
 
 
 def figure_of(close: PeriodClose, goal) -> PeriodFigure | None:
     return db.session.scalars(select(PeriodFigure).where(
         PeriodFigure.close_id == close.id, PeriodFigure.goal_id == goal.id)).first()
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware UTC time (SQLite hands back naive UTC, PostgreSQL aware: one answer on both)."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def local_text(moment: datetime) -> str:
+    """'2019-01-05 09:30' in Asia/Shanghai."""
+    return utc(moment).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
 
 
 # --------------------------------------------------------------------------- services
@@ -76,17 +95,28 @@ def close_period(day: date, *, actor, note: str = "") -> PeriodClose:
     already (the message says by whom and when).
     """
     kind = period_kind(day)
+    _refuse_closed(day)
+    close = PeriodClose(day=day, active_day=day, kind=kind, note=(note or "").strip()[:2000],
+                        closed_at=utcnow(), closed_by_id=getattr(actor, "id", None))
+    try:
+        with db.session.begin_nested():     # another close of the same date committed meanwhile
+            db.session.add(close)
+            db.session.flush()
+    except IntegrityError:
+        _refuse_closed(day)
+        raise
+    close.figures.extend(_freeze(day))
+    audit.record(actor, "goals.period.close", close, note=_("冻结 %(n)s 项目标", n=len(close.figures)),
+                 changes={"day": [None, day.isoformat()], "kind": [None, kind], "note": [None, close.note]})
+    return close
+
+
+def _refuse_closed(day: date) -> None:
     existing = active_close(day)
     if existing is not None:
         raise ServiceError(_("%(d)s 已于 %(at)s 由 %(who)s 关账，不能重复关账", d=day.isoformat(),
-                             at=existing.closed_at.strftime("%Y-%m-%d %H:%M"),
+                             at=local_text(existing.closed_at),
                              who=_who(existing.closed_by)), field="day")
-    close = PeriodClose(day=day, active_day=day, kind=kind, note=(note or "").strip()[:2000],
-                        closed_at=utcnow(), closed_by_id=getattr(actor, "id", None))
-    db.session.add(close)
-    close.figures.extend(_freeze(day))
-    audit.record(actor, "goals.period.close", close, note=_("冻结 %(n)s 项目标", n=len(close.figures)))
-    return close
 
 
 def reopen_period(day: date, *, reason: str, actor) -> PeriodClose:
@@ -139,7 +169,7 @@ def reported_dicts(items: list[dict], as_of: date) -> list[dict]:
     close = active_close(as_of)
     if close is None:
         return [{**d, "closed_at": None, "live_actual": None} for d in items]
-    frozen = {f.goal.key: f for f in figures_of(close).values()}
+    frozen = figures_by_key(close)
     return [_reported_dict(d, frozen.get(d["key"]), close) for d in items]
 
 
@@ -147,7 +177,7 @@ def _reported_dict(item: dict, fig: PeriodFigure | None, close: PeriodClose) -> 
     if fig is None:                          # a goal added after the close: nothing was reported
         return {**item, "closed_at": None, "live_actual": None}
     return {**item, **fig.shown, "actual": _float(fig.actual), "status": fig.status,
-            "live_actual": item.get("actual"), "closed_at": close.closed_at}
+            "live_actual": item.get("actual"), "closed_at": utc(close.closed_at)}
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -180,7 +210,7 @@ CLOSED_HEADER = {"zh": "关账", "en": "Closed"}
 
 def closed_mark(close: PeriodClose, lang: str = "zh") -> str:
     """The export's mark of a frozen figure: 已关账（2019-01-05 关账，报告值）."""
-    at = close.closed_at.strftime("%Y-%m-%d")
+    at = local_text(close.closed_at)[:10]
     if lang == "en":
         return f"Closed on {at}: figure as reported"
     return f"已关账（{at} 关账，报告值）"

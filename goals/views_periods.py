@@ -1,11 +1,11 @@
 """Pages of closed periods: the list of closes, closing a date (managers), reopening (admins)."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.db import db
 from core.errors import ServiceError, bind_service_error
-from core.permissions import requires
+from core.permissions import get_in_scope_or_404, requires
 from goals import periods
 from goals.forms import PeriodCloseForm, PeriodReopenForm
 from goals.period_models import PeriodClose
@@ -43,9 +43,7 @@ def period_close():
 @bp.route("/periods/<int:pid>/reopen", methods=["POST"])
 @requires("goals.reopen")
 def period_reopen(pid):
-    close = db.session.get(PeriodClose, pid)
-    if close is None:
-        abort(404)
+    close = get_in_scope_or_404(PeriodClose, pid, "goals.reopen")
     form = PeriodReopenForm()
     if not form.validate_on_submit():
         flash(_("请填写重新开放的原因"), "danger")

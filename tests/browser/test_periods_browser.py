@@ -36,12 +36,7 @@ def counted_firm_url(server):
     return server["url"] + url
 
 
-def _sign_out(page):
-    page.click("#logout")
-    page.wait_for_selector("#username")
-
-
-def test_manager_closes_2018_and_sees_why_the_figure_moved(server, page, sign_in, counted_firm_url):
+def test_manager_closes_2018_and_sees_why_the_figure_moved(server, page, sign_in, sign_out, counted_firm_url):
     sign_in(page, "manager")
     page.goto(server["url"] + "/goals/")
     page.click("#periods-link")
@@ -53,14 +48,14 @@ def test_manager_closes_2018_and_sees_why_the_figure_moved(server, page, sign_in
     page.click("#close-submit")
     page.wait_for_selector("tr.period-close[data-day='2018-12-31']")
     assert "已关账" in page.inner_text("#closes-table")
-    _sign_out(page)
+    sign_out(page)
 
     sign_in(page, "jxj_editor")
     page.goto(counted_firm_url)
     page.fill("input[name=note]", "重复登记，已注销")
     page.click("#archive-toggle")
     page.wait_for_selector("text=已归档")
-    _sign_out(page)
+    sign_out(page)
 
     sign_in(page, "manager")
     page.goto(server["url"] + "/goals/?as_of=2018-12-31")
