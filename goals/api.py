@@ -15,6 +15,7 @@ from flask_smorest import abort
 from core.scheduler import today_local
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
+from goals import funnel as fn
 from goals import periods, service
 
 blp = Blueprint("goals_api", __name__, url_prefix="/api/v1", description="规划目标 Goals and roll-ups")
@@ -99,3 +100,55 @@ def goal_records(args, key):
     except LookupError:
         abort(404, message=_("目标不存在"))
     return plain(list(rows))
+
+
+# --------------------------------------------------------------------------- cohort funnel
+
+class FunnelArgs(ma.Schema):
+    cohort = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1949, max=2100),
+                               metadata={"description": "cohort year (first incubation, or first pool entry)"})
+    as_of = Day(metadata={"description": "YYYY-MM-DD, default today"})
+    basis = ma.fields.String(validate=ma.validate.OneOf(("incubation", "pool")))
+    carrier = ma.fields.Integer(validate=ma.validate.Range(min=1, max=2**31 - 1))
+    carrier_type = ma.fields.String(validate=ma.validate.Length(max=32))
+    town = ma.fields.String(validate=ma.validate.Regexp(r"^\d{9}$"))
+    sector = ma.fields.String(validate=ma.validate.Length(max=32))
+
+
+class FunnelStageSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    label = ma.fields.String()
+    reached = ma.fields.Integer()
+    conversion = ma.fields.Float(allow_none=True, metadata={"description": "from the previous stage, 0..1"})
+    median_days = ma.fields.Float(allow_none=True)
+    firm_ids = ma.fields.List(ma.fields.Integer())
+
+
+class FunnelLeftSchema(ma.Schema):
+    stage = ma.fields.String()
+    stage_label = ma.fields.String()
+    reason = ma.fields.String()
+    reason_label = ma.fields.String()
+    count = ma.fields.Integer()
+    firm_ids = ma.fields.List(ma.fields.Integer())
+
+
+class FunnelSchema(ma.Schema):
+    cohort = ma.fields.Integer()
+    as_of = ma.fields.String()
+    basis = ma.fields.String()
+    filters = ma.fields.Dict()
+    size = ma.fields.Integer()
+    stages = ma.fields.List(ma.fields.Nested(FunnelStageSchema))
+    left = ma.fields.List(ma.fields.Nested(FunnelLeftSchema))
+
+
+@blp.route("/funnel")
+@requires("goals.view")
+@blp.arguments(FunnelArgs, location="query")
+@blp.response(200, FunnelSchema)
+def funnel(args):
+    """The cohort funnel 在孵 → 毕业 → 高成长 → 单项冠军 → 拟上市 → 上市 with the firm ids of every stage."""
+    flt = fn.Filters(basis=args.get("basis", "incubation"), carrier_id=args.get("carrier"),
+                     carrier_type=args.get("carrier_type"), town_code=args.get("town"), sector=args.get("sector"))
+    return fn.funnel(args["cohort"], args.get("as_of") or today_local(), flt).as_dict()

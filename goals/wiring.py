@@ -9,7 +9,7 @@ from core.seed import register_seeder
 
 
 def init_app(app) -> None:
-    from goals import views, views_admin, views_periods  # noqa: F401 - they add routes to the blueprint
+    from goals import funnel_views, views, views_admin, views_periods  # noqa: F401 - they add routes to the blueprint
     from goals.cli import periods_cli, seed_plan_cmd
     from goals.jobs import JOBS
     from goals import models, period_models  # noqa: F401 - register tables
@@ -19,6 +19,7 @@ def init_app(app) -> None:
     app.cli.add_command(seed_plan_cmd)
     app.cli.add_command(periods_cli)
     register_nav("目标进度", "goals.dashboard", "goals.view", order=60)
+    register_nav("孵化漏斗", "goals.funnel_page", "goals.view", order=61)
     register_jobs(JOBS)
     register_seeder(seeder)
     _import_metrics()

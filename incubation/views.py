@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
 
 from core.scheduler import today_local
 from core.db import db
@@ -152,7 +153,16 @@ def _render_carrier(carrier, maker_form):
     occupancy = (len(current) / carrier.capacity) if carrier.capacity else None
     return render_template("incubation/carrier_detail.html", carrier=carrier, current=current,
                            past=queries.past_tenancies(carrier.id, today), makers=makers,
-                           per_tenant=per_tenant, occupancy=occupancy, maker_form=maker_form, today=today)
+                           per_tenant=per_tenant, occupancy=occupancy, maker_form=maker_form, today=today,
+                           funnel_url=_funnel_url(carrier))
+
+
+def _funnel_url(carrier) -> str | None:
+    """The carrier's funnel, drawn by goals/ when it is wired (incubation cannot import goals)."""
+    try:
+        return url_for("goals.funnel_fragment", carrier_id=carrier.id)
+    except BuildError:
+        return None
 
 
 @bp.route("/carriers/<int:carrier_id>/makers", methods=["POST"])
