@@ -10,6 +10,7 @@ Rules:
 - services take an explicit actor, never commit, and write an audit entry.
 """
 import dataclasses
+import logging
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -32,6 +33,7 @@ PERIOD_ENDS = {(3, 31): "quarter", (6, 30): "quarter", (9, 30): "quarter", (12, 
 SHOWN_KEYS = ("target", "target_max", "target_year", "target_source", "comparator", "approximate",
               "expected", "progress", "projection", "actual_note", "actual_period")
 EARLIEST = date(2016, 12, 31)      # the plan's baseline year end
+log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- queries
@@ -158,6 +160,7 @@ def _records(goal, day: date) -> list[dict]:
         with db.session.begin_nested():      # a failing indicator must not abort the close
             return list(ru.records(goal.key, day))
     except Exception:  # noqa: BLE001 - the figure itself already carries the failure's note
+        log.exception("records of %s as of %s failed", goal.key, day)
         return []
 
 
