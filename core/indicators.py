@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
+from core import dataversion
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -46,11 +48,13 @@ def get(metric: str) -> tuple[Indicator, str | None] | None:
 
 
 def compute(metric: str, as_of: date) -> Decimal | None:
+    """The metric's value as of a date, computed once per data version (core.dataversion)."""
     found = get(metric)
     if found is None:
         return None
     ind, param = found
-    return ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of)
+    return dataversion.cached(("indicator", metric, as_of),
+                              lambda: ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of))
 
 
 def records(metric: str, as_of: date) -> list[dict]:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 
 from core.scheduler import today_local
+from core import dataversion
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import funnel as fn
@@ -78,8 +79,10 @@ def goal_list(args):
     On a closed date `actual` (and status, pace) is the figure as reported when the period was
     closed, `live_actual` the figure recomputed from today's data, `closed_at` when it was closed.
     """
-    as_of = args.get("as_of") or today_local()
-    return periods.reported_dicts(service.rollup(as_of, unit_code=args.get("unit"), lang=_lang(args)), as_of)
+    as_of, unit, lang = args.get("as_of") or today_local(), args.get("unit"), _lang(args)
+    # the whole body once per data version (core.dataversion): any committed write anywhere recomputes it
+    return dataversion.cached(("goals_api", as_of, unit, lang), lambda: periods.reported_dicts(
+        service.rollup(as_of, unit_code=unit, lang=lang), as_of))
 
 
 @blp.route("/goals/<string:key>/records")

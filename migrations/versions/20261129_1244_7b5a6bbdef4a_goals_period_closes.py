@@ -1,7 +1,7 @@
 """goals: closed periods (goals_period_closes) and the figures frozen on them (goals_period_figures)
 
 Revision ID: 7b5a6bbdef4a
-Revises: 28a3d466474e
+Revises: 5d1a7e0c2b9f
 Create Date: 2026-11-29 12:44:20.896530
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b5a6bbdef4a'
-down_revision = '28a3d466474e'
+down_revision = '5d1a7e0c2b9f'
 branch_labels = None
 depends_on = None
 
