@@ -24,7 +24,7 @@ DOMAIN_UNITS: dict[str, frozenset[str]] = {
 # domains the user's unit owns (see DOMAIN_UNITS).
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
-    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.target",
+    "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.target", "goals.close",
                           "talent.aggregate"}),
     "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
                          "@own.personal", "goals.report", "goals.target", "talent.aggregate"}),
@@ -33,7 +33,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
 
 # Permissions that only the admin role holds whatever the unit (no wildcard reaches them).
 ADMIN_ONLY = frozenset({"admin.users", "admin.reference", "registry.admin", "goals.admin",
-                        "audit.verify", "finance.admin"})
+                        "goals.reopen", "audit.verify", "finance.admin"})
 
 # Grants a role holds over every unit's records (not only its own): a manager sets any goal's
 # targets; an editor only those of the goals its unit is responsible for.

@@ -15,7 +15,7 @@ from core import dataversion, dates
 from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import funnel as fn
-from goals import service
+from goals import periods, service
 
 blp = Blueprint("goals_api", __name__, url_prefix="/api/v1", description="规划目标 Goals and roll-ups")
 
@@ -65,6 +65,10 @@ class GoalSchema(ma.Schema):
     needed_per_quarter = Figure(allow_none=True,
                                          metadata={"description": "gap ÷ quarters left to the target date"})
     whole_numbers = ma.fields.Boolean(metadata={"description": "a count: figures are whole numbers"})
+    live_actual = ma.fields.Float(allow_none=True, metadata={
+        "description": "on a closed date: the figure recomputed from today's data (actual is as reported)"})
+    closed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "when the date was closed (null for an open date)"})
 
 
 class GoalArgs(ma.Schema):
@@ -87,10 +91,15 @@ def _lang(args) -> str:
 @blp.arguments(GoalArgs, location="query")
 @blp.response(200, GoalSchema(many=True))
 def goal_list(args):
-    """Every goal as of a date: actual, progress, expected-by-now, status, projection."""
+    """Every goal as of a date: actual, progress, expected-by-now, status, projection.
+
+    On a closed date `actual` (and status, pace) is the figure as reported when the period was
+    closed, `live_actual` the figure recomputed from today's data, `closed_at` when it was closed.
+    """
     as_of, unit, lang = args.get("as_of") or dates.today(), args.get("unit"), _lang(args)
     # the whole body once per data version (core.dataversion): any committed write anywhere recomputes it
-    return dataversion.cached(("goals_api", as_of, unit, lang), lambda: service.rollup(as_of, unit_code=unit, lang=lang))
+    return dataversion.cached(("goals_api", as_of, unit, lang), lambda: periods.reported_dicts(
+        service.rollup(as_of, unit_code=unit, lang=lang), as_of))
 
 
 @blp.route("/goals/<string:key>/records")
@@ -104,8 +113,10 @@ def goal_records(args, key):
     """The records behind a goal's number as of a date."""
     if not KEY_RE.match(key):
         abort(404, message=_("目标不存在"))
+    as_of = args.get("as_of") or dates.today()
     try:
-        rows = service.records(key, args.get("as_of") or dates.today())
+        rows = periods.frozen_records(key, as_of)      # a closed date: the records as reported
+        rows = service.records(key, as_of) if rows is None else rows
     except LookupError:
         abort(404, message=_("目标不存在"))
     return plain(list(rows))

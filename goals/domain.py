@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.domain import Domain
 from core.nav import NavItem
-from goals import api, funnel_views, jobs, town_views, views_admin  # noqa: F401 - page modules add routes to views.bp
-from goals.cli import seed_plan_cmd
+from goals import api, funnel_views, jobs, period_models, town_views, views_admin, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
+from goals.cli import periods_cli, seed_plan_cmd
 from goals.plan import seeder
 from goals.views import bp
 
@@ -17,8 +17,9 @@ NAV = (
     NavItem(_l("目标进度"), "goals.dashboard", "goals.view", order=60),
     NavItem(_l("孵化漏斗"), "goals.funnel_page", "goals.view", order=61),
     NavItem(_l("街道/园区"), "goals.town_breakdown", "goals.view", order=62),
+    NavItem(_l("关账"), "goals.period_list", "goals.close", order=63),
 )
 
 DOMAIN = Domain(
-    name="goals", blueprint=bp, api=api.blp, nav=NAV, seeders=(seeder,), jobs=jobs.JOBS, commands=(seed_plan_cmd,),
+    name="goals", blueprint=bp, api=api.blp, nav=NAV, seeders=(seeder,), jobs=jobs.JOBS, commands=(seed_plan_cmd, periods_cli),
 )

@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class ReportForm(FlaskForm):
@@ -43,3 +43,23 @@ class ThresholdForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF-only form for buttons (mark read, run job)."""
+
+
+class DayField(DateField):
+    """A YYYY-MM-DD date whose format error reads as a sentence, not as the library's English."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("日期格式应为 YYYY-MM-DD，例如 2018-12-31")) from None
+
+
+class PeriodCloseForm(FlaskForm):
+    day = DayField(_l("关账日期"), validators=[InputRequired(_l("请填写关账日期（年末或季末）"))],
+                    description=_l("年末如 2018-12-31；也可按季度关账，如 2019-06-30"))
+    note = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class PeriodReopenForm(FlaskForm):
+    reason = TextAreaField(_l("重新开放原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)])

@@ -3,6 +3,7 @@ from datetime import date
 
 from core.tabular import write_workbook
 from goals import definition, pace
+from goals.periods import CLOSED_HEADER, closed_mark, reported_rows
 from goals.rollup import Row, rollup_rows
 
 STATUS_ZH = {"achieved": "已完成", "on_track": "正常", "at_risk": "预警", "behind": "滞后", "no_target": "未设目标"}
@@ -92,13 +93,19 @@ def _text_rows(row: Row, as_of: date, lang: str) -> list[list]:
 
 
 def export_goals(as_of: date, lang: str = "zh") -> bytes:
-    """The roll-up as xlsx: sheet 1 = 附件1 rows, sheet 2 = targets set in the plan's text."""
-    rows = rollup_rows(as_of)
-    annex = [_annex1_row(r, as_of, lang) for r in rows if r.goal.source == "附件1"]
-    text = [line for r in rows for line in _text_rows(r, as_of, lang)]
+    """The roll-up as xlsx: sheet 1 = 附件1 rows, sheet 2 = targets set in the plan's text.
+
+    On a closed date the figures are those reported at the close, each row marked in a last column.
+    """
+    rows, close, _moved = reported_rows(rollup_rows(as_of), as_of)
+    mark = [closed_mark(close, lang)] if close else []
+    annex = [_annex1_row(r, as_of, lang) + mark for r in rows if r.goal.source == "附件1"]
+    text = [line + mark for r in rows for line in _text_rows(r, as_of, lang)]
+    extra = (CLOSED_HEADER[lang],) if close else ()
     a_types = {2: "number", 5: "number", 6: "percent", 8: "number", 9: "date"}
     t_types = {3: "int", 8: "number", 9: "percent", 11: "number", 12: "date"}
     return write_workbook([
-        ("附件1 主要工作目标分解表" if lang == "zh" else "Annex 1 targets", ANNEX1_HEADERS[lang], annex, a_types),
-        ("正文目标" if lang == "zh" else "Text targets", TEXT_HEADERS[lang], text, t_types),
+        ("附件1 主要工作目标分解表" if lang == "zh" else "Annex 1 targets", ANNEX1_HEADERS[lang] + extra, annex,
+         a_types),
+        ("正文目标" if lang == "zh" else "Text targets", TEXT_HEADERS[lang] + extra, text, t_types),
     ])

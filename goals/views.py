@@ -17,6 +17,7 @@ from core.redirects import safe_next
 from core.saving import act, save
 from core import dates
 from goals import definition, pace
+from goals import periods
 from goals import rollup as ru
 from goals import service
 from goals.forms import DecisionForm, EmptyForm, ReopenForm, ReportForm
@@ -77,13 +78,13 @@ def dashboard():
     as_of = as_of_arg()
     unit_code = request.args.get("unit") or None
     by = "unit" if request.args.get("by") == "unit" else "category"
-    rows = ru.rollup_rows(as_of, unit_code)
+    rows, closed, moved = periods.reported_rows(ru.rollup_rows(as_of, unit_code), as_of)
     counts = {}
     for row in rows:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
     return render_template("goals/goal_dashboard.html", rows=rows, groups=_groups(rows, by), by=by,
                            as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
-                           sparks=_sparklines(rows, as_of), lang=lang())
+                           sparks=_sparklines(rows, as_of), lang=lang(), closed=closed, moved=moved)
 
 
 @bp.route("/export.xlsx")
@@ -127,7 +128,10 @@ def goal_detail(key):
     goal = goal_or_404(key)
     as_of = as_of_arg()
     row, points = ru.row_with_history(goal, as_of)
-    records = ru.records(goal.key, as_of) if goal.kind == "computed" else []
+    period = periods.comparison(goal, as_of, row)
+    if period is not None:           # a closed date: the figure and records as reported
+        row = periods.frozen_row(row, period.figure)
+    records = (period.figure.records if period else ru.records(goal.key, as_of)) if goal.kind == "computed" else []
     found = indicators.get(goal.metric) if goal.metric else None
     return render_template(
         "goals/goal_detail.html", goal=goal, row=row, as_of=as_of, records=records,
@@ -136,7 +140,7 @@ def goal_detail(key):
         definition=definition.paragraphs(goal, row.target), nature=definition.nature_label(goal),
         can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (
             t.value, t.value_max) != (row.target.value, row.target.value_max)],
-        decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(),
+        decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(), period=period,
         can_report=goal.kind == "reported" and can("goals.report", goal))
 
 

@@ -1,7 +1,7 @@
 """registry firms: the unit that registered a firm, and 区经信局's review of firms other units registered
 
 Revision ID: 91987454eb67
-Revises: 5d1a7e0c2b9f
+Revises: 221b65239e10
 Create Date: 2026-11-29 12:41:45.982522
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '91987454eb67'
-down_revision = '5d1a7e0c2b9f'
+down_revision = '221b65239e10'
 branch_labels = None
 depends_on = None
 

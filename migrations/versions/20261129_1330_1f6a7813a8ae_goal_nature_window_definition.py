@@ -4,7 +4,7 @@ Existing rows get nature "stock" and empty definitions; `flask seed-plan` fills 
 goals/data/plan_goals.toml. The defaults only serve the existing rows and are dropped again.
 
 Revision ID: 1f6a7813a8ae
-Revises: 5d1a7e0c2b9f
+Revises: 91987454eb67
 Create Date: 2026-11-29 12:26:35.771788
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1f6a7813a8ae'
-down_revision = '5d1a7e0c2b9f'
+down_revision = '91987454eb67'
 branch_labels = None
 depends_on = None
 

@@ -76,3 +76,11 @@ def sign_in(server):
         page.wait_for_selector("#whoami")
         return page
     return do
+
+
+@pytest.fixture
+def sign_out():
+    def do(page):
+        page.click("#logout")
+        page.wait_for_selector("#username")
+    return do

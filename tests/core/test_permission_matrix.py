@@ -90,7 +90,7 @@ def test_writes_refuse_viewers_and_other_units(app, clients):
         refused = ["viewer"]
         if domain in DOMAIN_UNITS:
             refused += [u for u in ALL_UNITS if u not in DOMAIN_UNITS[domain]]
-        elif action in ("approve", "admin", "verify", "users", "reference"):
+        elif action in ("approve", "admin", "verify", "users", "reference", "close", "reopen"):
             refused += list(ALL_UNITS)
         for who in refused:
             for method in methods:
