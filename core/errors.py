@@ -73,3 +73,17 @@ def handle_unexpected(exc: Exception):
 def init_app(app) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+class CodedError(ValueError):
+    """A value that cannot be used: ``code`` a stable key (for an English message), ``message`` the
+    Chinese text (also ``str(exc)``), ``params`` extra details. Parsers of codes and amounts raise it."""
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.message

@@ -23,8 +23,7 @@ from core.api import plain
 from core.audit import service as audit
 from core.db import db, utcnow
 from core.errors import ServiceError
-from core.dates import today
-from core.scheduler import TZ
+from core.dates import TZ, today
 from goals import period_diff
 from goals import rollup as ru
 from goals.models import Goal, GoalTarget

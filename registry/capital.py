@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from core.errors import CodedError
+
 EN_MESSAGES = {
     "unparseable": (
         "The registered capital could not be understood; use a form such as "
@@ -78,18 +80,9 @@ _AMOUNT_RE = re.compile(
 )
 
 
-class CapitalError(ValueError):
+class CapitalError(CodedError):
     """Unusable capital value. ``code`` is a key of :data:`EN_MESSAGES`,
     ``message`` the Chinese text (also ``str(exc)``), ``params`` extra details."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.params = params
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _shift(amount: Decimal, places: int) -> Decimal:

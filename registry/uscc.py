@@ -33,6 +33,7 @@ import operator
 import random
 import re
 
+from core.errors import CodedError
 from registry import reference
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -77,18 +78,9 @@ EN_MESSAGES = {
 _EXCEL_ADVICE = "请在 Excel 中将该列设置为“文本”格式后重新导出"
 
 
-class USCCError(ValueError):
+class USCCError(CodedError):
     """Invalid credit code. ``code`` is a stable key of :data:`EN_MESSAGES`,
     ``message`` the Chinese text (also ``str(exc)``), ``params`` extra details."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.params = params
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --- normalisation ----------------------------------------------------------

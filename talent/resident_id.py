@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 from core import dates
+from core.errors import CodedError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -45,18 +46,9 @@ EN_MESSAGES = {
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
-class ResidentIDError(ValueError):
+class ResidentIDError(CodedError):
     """Invalid ID number. ``code`` is a key of :data:`EN_MESSAGES`, ``message``
     the Chinese text (also ``str(exc)``); neither contains the number."""
-
-    def __init__(self, code: str, message: str, **params):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.params = params
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def normalize(raw) -> str:
