@@ -90,6 +90,8 @@ def save_report(goal: Goal, *, period: str, value, note: str, actor, unit,
     if start > (today or dates.today()):
         raise ServiceError(_("填报期尚未开始"), field="period")
     number = to_decimal(value)
+    if number is not None:
+        check_plausible(goal, number, "value", what=_("填报值"))
     rv = find_report(goal, period)
     creating = rv is None
     if creating:
@@ -191,19 +193,25 @@ TARGET_YEARS = (2017, 2035)
 
 def check_target_value(goal: Goal, value: Decimal, field: str = "value") -> None:
     """Refuse targets that cannot be meant: negative counts, shares above 100 %, fractions of a firm."""
+    check_plausible(goal, value, field, what=_("目标值"))
+
+
+def check_plausible(goal: Goal, value: Decimal, field: str, *, what: str) -> None:
+    """Refuse a target or a reported value that cannot be real for the goal's unit and nature
+    (a share of 950 %, a negative count, half a firm, a growth rate of 5,000 %)."""
     from goals.pace import is_count
     if goal.nature == "growth_rate":
         if not Decimal(-100) <= value <= Decimal(1000):
-            raise ServiceError(_("增长率目标应在 -100% 到 1000% 之间"), field=field)
+            raise ServiceError(_("%(what)s为增长率，应在 -100%% 到 1000%% 之间", what=what), field=field)
         return
     if value < 0:
-        raise ServiceError(_("目标值不能为负数"), field=field)
+        raise ServiceError(_("%(what)s不能为负数", what=what), field=field)
     if goal.unit_zh == "%" and value > 100:
-        raise ServiceError(_("比重、比率类目标不能超过 100%"), field=field)
+        raise ServiceError(_("%(what)s为比重或比率，不能超过 100%%", what=what), field=field)
     if is_count(goal) and value != value.to_integral_value():
-        raise ServiceError(_("“%(u)s”为计数单位，目标值应为整数", u=goal.unit_zh), field=field)
+        raise ServiceError(_("“%(u)s”为计数单位，%(what)s应为整数", u=goal.unit_zh, what=what), field=field)
     if value >= Decimal("1e12"):
-        raise ServiceError(_("目标值过大，请检查单位"), field=field)
+        raise ServiceError(_("%(what)s过大，请检查单位", what=what), field=field)
 
 
 def _target_values(goal: Goal, comparator: str, value, value_max) -> tuple[Decimal, Decimal | None]:

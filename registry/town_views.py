@@ -22,7 +22,7 @@ class FillForm(FlaskForm):
 @bp.route("/towns/missing", methods=["GET"])
 @requires("registry.view")
 def town_missing():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 100_000)   # a huge page number is no 500
     rows = towns.without_town(limit=PAGE, offset=(page - 1) * PAGE)
     total = towns.count_without_town()
     recent = db.session.scalars(select(ImportBatch).where(ImportBatch.kind == towns.BATCH_KIND)

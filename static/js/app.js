@@ -23,3 +23,10 @@ document.querySelectorAll("[data-fragment-src]").forEach(function (box) {
     .then(function (html) { box.innerHTML = html; box.dataset.loaded = "1"; })
     .catch(function () { box.classList.add("d-none"); });
 });
+
+// "Tick the suggested ones" on the missing-towns page.
+document.querySelectorAll("#tick-suggested").forEach(function (btn) {
+  btn.addEventListener("click", function () {
+    document.querySelectorAll(".firm-tick").forEach(function (el) { if (el.dataset.suggested === "1") { el.checked = true; } });
+  });
+});

@@ -178,3 +178,19 @@ def test_reopen_admin_only(app, goal, editor, manager, admin, login):
                                                 data={"reason": "更正"}).status_code == 302
     db.session.expire_all()
     assert not db.session.get(ReportedValue, rv.id).locked
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("nc_rate", "950", "不能超过 100%"),                          # a share of 950 %
+    ("nc_rate", "-3", "不能为负数"),
+    ("labor_productivity_growth_above_scale_mfg", "5000", "-100% 到 1000%"),   # a growth rate
+])
+def test_values_that_cannot_be_real_are_refused(app, goal, editor, login, key, value, message):
+    """A reported value is checked against the goal's unit and nature as a target is (issue 13)."""
+    with pytest.raises(ServiceError) as exc:
+        service.save_report(goal(key), period="2019", value=value, note="", actor=editor, unit=editor.unit,
+                            today=TODAY)
+    assert exc.value.field == "value" and message in exc.value.message
+    page = login(editor).post(f"/goals/g/{key}/report", data={"period": "2019", "value": value})
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    assert service.find_report(goal(key), "2019") is None
