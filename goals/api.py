@@ -135,22 +135,15 @@ class FunnelArgs(ma.Schema):
     sector = ma.fields.String(validate=ma.validate.Length(max=32))
 
 
-class FunnelStageSchema(ma.Schema):
-    key = ma.fields.String(required=True)
-    label = ma.fields.String()
-    reached = ma.fields.Integer()
-    conversion = ma.fields.Float(allow_none=True, metadata={"description": "from the previous stage, 0..1"})
-    median_days = ma.fields.Float(allow_none=True)
-    firm_ids = ma.fields.List(ma.fields.Integer())
-
-
-class FunnelLeftSchema(ma.Schema):
-    stage = ma.fields.String()
-    stage_label = ma.fields.String()
-    reason = ma.fields.String()
-    reason_label = ma.fields.String()
-    count = ma.fields.Integer()
-    firm_ids = ma.fields.List(ma.fields.Integer())
+FunnelStageSchema = ma.Schema.from_dict({
+    "key": ma.fields.String(required=True), "label": ma.fields.String(), "reached": ma.fields.Integer(),
+    "conversion": ma.fields.Float(allow_none=True, metadata={"description": "from the previous stage, 0..1"}),
+    "median_days": ma.fields.Float(allow_none=True), "firm_ids": ma.fields.List(ma.fields.Integer()),
+}, name="FunnelStage")
+FunnelLeftSchema = ma.Schema.from_dict({
+    "stage": ma.fields.String(), "stage_label": ma.fields.String(), "reason": ma.fields.String(),
+    "reason_label": ma.fields.String(), "count": ma.fields.Integer(), "firm_ids": ma.fields.List(ma.fields.Integer()),
+}, name="FunnelLeft")
 
 
 class FunnelSchema(ma.Schema):

@@ -147,11 +147,16 @@ def return_report(rv: ReportedValue, *, reason: str, actor) -> ReportedValue:
     if rv.status != "submitted":
         raise ServiceError(_("只有已提交的填报才能退回"))
     rv.status, rv.return_reason = "returned", reason
+    return _decided(rv, actor, "return", reason,
+                    _("“%(g)s” %(p)s 期填报被退回：%(r)s", g=rv.goal.name_zh, p=rv.period, r=reason))
+
+
+def _decided(rv: ReportedValue, actor, verb: str, reason: str, message: str) -> ReportedValue:
+    """Record who decided and when, audit it with the reason, and tell the reporting units."""
     rv.decided_by_id, rv.decided_at = actor.id, utcnow()
-    audit.record(actor, "goals.report.return", rv, note=reason)
+    audit.record(actor, f"goals.report.{verb}", rv, note=reason)
     for unit in _report_units(rv):
-        notify(unit, f"return:{rv.id}:{rv.version}",
-               _("“%(g)s” %(p)s 期填报被退回：%(r)s", g=rv.goal.name_zh, p=rv.period, r=reason))
+        notify(unit, f"{verb}:{rv.id}:{rv.version}", message)
     return rv
 
 
@@ -163,12 +168,8 @@ def reopen_report(rv: ReportedValue, *, reason: str, actor) -> ReportedValue:
     if not rv.locked:
         raise ServiceError(_("该填报期未锁定"))
     rv.locked, rv.status, rv.return_reason = False, "returned", reason
-    rv.decided_by_id, rv.decided_at = actor.id, utcnow()
-    audit.record(actor, "goals.report.reopen", rv, note=reason)
-    for unit in _report_units(rv):
-        notify(unit, f"reopen:{rv.id}:{rv.version}",
-               _("“%(g)s” %(p)s 期已重新开放：%(r)s", g=rv.goal.name_zh, p=rv.period, r=reason))
-    return rv
+    return _decided(rv, actor, "reopen", reason,
+                    _("“%(g)s” %(p)s 期已重新开放：%(r)s", g=rv.goal.name_zh, p=rv.period, r=reason))
 
 
 def _report_units(rv: ReportedValue):

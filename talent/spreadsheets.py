@@ -118,17 +118,22 @@ def _common(row: Row, ctx) -> dict:
 
 # --------------------------------------------------------------------------- talents
 
-@dataclass
-class TalentRow:
-    key: service.PersonKey
-    name: str
-    category: str
+@dataclass(kw_only=True)
+class _Recognised:
+    """What a talent row and a team row both carry (read by `_common`)."""
     programme: str
     uscc: str
     firm_name: str | None
     recognized_on: date
     support: Decimal | None
     unit_code: str
+
+
+@dataclass(kw_only=True)
+class TalentRow(_Recognised):
+    key: service.PersonKey
+    name: str
+    category: str
     note: str = ""
 
 
@@ -156,17 +161,11 @@ def talent_key(row: TalentRow) -> RowKey:
 
 # --------------------------------------------------------------------------- teams
 
-@dataclass
-class TeamRow:
+@dataclass(kw_only=True)
+class TeamRow(_Recognised):
     name: str
     leader: service.PersonKey
     members: list
-    programme: str
-    uscc: str
-    firm_name: str | None
-    recognized_on: date
-    support: Decimal | None
-    unit_code: str
 
 
 def parse_team(values: dict, ctx) -> TeamRow:
