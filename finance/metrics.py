@@ -37,9 +37,7 @@ def direct_financing(as_of: date) -> Decimal:
 
 METRICS = (
     Indicator("pre_ipo_pool", compute=pre_ipo_pool, records=pool_records, domain="finance",
-              label_zh="拟上市企业资源库企业数",
-              label_en="Firms in the pre-IPO pool"),
+              label_zh="拟上市企业资源库企业数", label_en="Firms in the pre-IPO pool"),
     Indicator("direct_financing", compute=direct_financing, records=financing_records, domain="finance",
-              label_zh="直接融资额（万元）",
-              label_en="Direct financing (10k yuan)"),
+              label_zh="直接融资额（万元）", label_en="Direct financing (10k yuan)"),
 )
