@@ -24,7 +24,7 @@ from core.audit import service as audit
 from core.db import db, utcnow
 from core.errors import ServiceError
 from core.dates import TZ, today
-from goals import period_diff
+from goals import pace, period_diff
 from goals import rollup as ru
 from goals.models import Goal, GoalTarget
 from goals.period_models import PeriodClose, PeriodFigure
@@ -223,9 +223,14 @@ def frozen_row(row: ru.Row, fig: PeriodFigure) -> ru.Row:
     """`row` with the figure, status, target and pace as they were reported."""
     s = fig.shown or {}
     actual = ru.Actual(fig.actual, s.get("actual_note") or "", s.get("actual_period"))
-    return dataclasses.replace(row, actual=actual, status=fig.status, target=_target(s),
-                               progress=_dec(s.get("progress")), expected=_dec(s.get("expected")),
-                               projection=_dec(s.get("projection")))
+    target, expected = _target(s), _dec(s.get("expected"))
+    goal, as_of = row.goal, fig.close.day
+    # the gap and the pace follow the figure as reported, never today's data
+    return dataclasses.replace(row, actual=actual, status=fig.status, target=target,
+                               progress=_dec(s.get("progress")), expected=expected,
+                               projection=_dec(s.get("projection")), gap=pace.gap(goal, target, fig.actual),
+                               behind=pace.behind_pace(goal, target, fig.actual, expected),
+                               needed_per_quarter=pace.needed_per_quarter(goal, target, fig.actual, as_of))
 
 
 def _target(shown: dict) -> GoalTarget | None:

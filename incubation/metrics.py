@@ -5,7 +5,8 @@ Counting rules (archived records never count):
   before D and not closed by D (closed_on empty or after D).
 - incubated_firms: distinct firms with a tenancy entered 2017-01-01..2019-12-31 and on or before
   D — a firm counts once however many carriers it passes through, dated by its first entry in
-  the window; graduated firms keep counting; tenancies of an archived carrier do not count.
+  the window; graduated firms keep counting; tenancies of an archived carrier, and archived
+  (deleted in error, or merged into another) firms, do not count.
 - incubation_area: sum of area_m2 of carriers of the AREA_CARRIER_TYPES (众创空间, 孵化器,
   加速器) active on D (opened_on <= D < closed_on), m².
 - makers: the yearly makers counts of the window's years (2017..2019, up to D's year) summed
@@ -86,9 +87,9 @@ def _incubated_stmt(as_of: date):
     """(firm, first entry in the window): one row per firm, however many carriers."""
     start, end = INCUBATION_WINDOW
     return (select(Tenancy.firm_id, func.min(Tenancy.entered_on).label("entered_on"))
-            .join(Carrier, Carrier.id == Tenancy.carrier_id)
-            .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on >= start,
-                   Tenancy.entered_on <= min(end, as_of))
+            .join(Carrier, Carrier.id == Tenancy.carrier_id).join(Firm, Firm.id == Tenancy.firm_id)
+            .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Firm.archived_at.is_(None),
+                   Tenancy.entered_on >= start, Tenancy.entered_on <= min(end, as_of))
             .group_by(Tenancy.firm_id))
 
 

@@ -88,7 +88,7 @@ def test_finance_editor_main_path(server, page, sign_in):
     page.fill("#amount", "-5")
     page.fill("#on", today.isoformat())
     page.click("#financing-form button[type=submit]")
-    assert "金额须大于 0" in page.locator("#financing-form").inner_text()
+    assert "融资金额应在 0 到" in page.locator("#financing-form").inner_text()
     page.fill("#amount", "12345.5")
     page.click("#financing-form button[type=submit]")
     page.wait_for_selector("#financing-ledger")

@@ -150,3 +150,17 @@ def test_summary_rows(app):
     rows = metrics.summary(D(2019, 1, 1))
     assert [r["name"] for r in rows] == list(metrics.TARGETS)
     assert rows[1]["target"] == 2000 and rows[1]["value"] == 0 and rows[1]["progress"] == 0
+
+
+def test_archived_firm_does_not_count(kjj, make_carrier, make_firm, admin):
+    """A firm archived in the registry (entered in error, or merged away) leaves the count."""
+    from core.records import archive
+    a, f1, f2 = make_carrier(), make_firm(), make_firm()
+    service.register_tenancy(kjj, carrier=a, uscc=f1.uscc, entered_on=D(2018, 3, 1))
+    service.register_tenancy(kjj, carrier=a, uscc=f2.uscc, entered_on=D(2018, 4, 1))
+    db.session.commit()
+    assert value("incubated_firms", D(2019, 1, 1)) == 2
+    archive(f2, admin, note="重复登记")
+    db.session.commit()
+    assert value("incubated_firms", D(2019, 1, 1)) == 1
+    assert [r["uscc"] for r in indicators.records("incubated_firms", D(2019, 1, 1))] == [f1.uscc]
