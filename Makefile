@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 4
+# pytest-xdist processes of `make test` (on PostgreSQL each worker gets a database of its own)
+TEST_WORKERS ?= 2
 BACKUP_DIR ?= backups
 FLASK := $(BIN)/flask --app wsgi
 TRANSLATION_DIRS := translations $(wildcard */translations)
@@ -48,7 +50,7 @@ scheduler: migrate
 
 test: dev-install
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: dev-install
 	$(BIN)/lint-imports --no-cache

@@ -3,9 +3,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from core.db import db
-from core.errors import ServiceError, bind_service_error
 from core.permissions import get_in_scope_or_404, requires
+from core.saving import act, save
 from goals import periods
 from goals.forms import PeriodCloseForm, PeriodReopenForm
 from goals.period_models import PeriodClose
@@ -29,13 +28,10 @@ def period_close():
     form = PeriodCloseForm()
     if not form.validate_on_submit():
         return _render(form, 400)
-    try:
-        close = periods.close_period(form.day.data, actor=current_user, note=form.note.data or "")
-    except ServiceError as exc:
-        db.session.rollback()
-        bind_service_error(form, exc)
+    saved = save(form, lambda: periods.close_period(form.day.data, actor=current_user, note=form.note.data or ""))
+    if not saved:
         return _render(form, 400)
-    db.session.commit()
+    close = saved.result
     flash(_("%(d)s 已关账，%(n)s 项目标的数值已冻结", d=close.day.isoformat(), n=len(close.figures)), "success")
     return redirect(url_for("goals.period_list"))
 
@@ -48,12 +44,6 @@ def period_reopen(pid):
     if not form.validate_on_submit():
         flash(_("请填写重新开放的原因"), "danger")
         return redirect(url_for("goals.period_list"))
-    try:
-        periods.reopen_period(close.day, reason=form.reason.data, actor=current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
+    if act(lambda: periods.reopen_period(close.day, reason=form.reason.data, actor=current_user)):
         flash(_("%(d)s 已重新开放", d=close.day.isoformat()), "success")
     return redirect(url_for("goals.period_list"))

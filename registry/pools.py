@@ -146,6 +146,12 @@ def pool_counts(pool: Pool, dates: list[date]) -> list[int]:
     return [sum(1 for a, b in spans if period_covers(a, b, d)) for d in dates]
 
 
+def current_membership(firm: Firm, pool: Pool, on: date) -> PoolMembership | None:
+    """The firm's membership of `pool` on date `on`, if any (reconciling a published list)."""
+    return db.session.scalars(select(PoolMembership).where(
+        PoolMembership.firm_id == firm.id, PoolMembership.pool_id == pool.id, member_on(on))).first()
+
+
 def memberships_of(firm: Firm) -> list[PoolMembership]:
     return list(db.session.scalars(select(PoolMembership).where(PoolMembership.firm_id == firm.id)
                                    .order_by(PoolMembership.entered_on)))

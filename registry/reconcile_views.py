@@ -20,8 +20,8 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.db import db
-from core.errors import ServiceError
 from core.imports import ImportBatch, undo_batch
+from core.saving import act
 from core.permissions import get_in_scope_or_404, requires
 from registry import service
 from registry.models import Pool
@@ -134,14 +134,11 @@ def reconcile_apply(token):
         abort(400)
     rec = _rerun(state)
     decisions = _decisions(request.form)
-    try:
-        done = apply_reconciliation(current_user, rec, decisions=decisions, filename=state["filename"],
-                                    exits=request.form.getlist("exit", type=int))
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    saved = act(lambda: apply_reconciliation(current_user, rec, decisions=decisions, filename=state["filename"],
+                                             exits=request.form.getlist("exit", type=int)))
+    if not saved:
         return redirect(url_for("registry.reconcile_review", token=token))
-    db.session.commit()
+    done = saved.result
     flash(_("已应用名单核对（批次 #%(id)s）：入库 %(e)s，新登记企业 %(c)s，出库 %(x)s，跳过 %(s)s，待补信用代码 %(t)s。",
             id=done.batch_id, e=done.entered, c=done.created, x=done.exited, s=len(done.skipped),
             t=len(done.todo)), "success")
@@ -175,13 +172,7 @@ def batch_undo(batch_id):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        touched = undo_batch(batch, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已撤销批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=touched), "success")
+    if saved := act(lambda: undo_batch(batch, current_user)):
+        flash(_("已撤销批次 #%(id)s（%(n)s 条记录）", id=batch_id, n=saved.result), "success")
     return redirect(url_for(UNDO_PAGES[batch.kind]))
 

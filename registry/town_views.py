@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from core.db import db
-from core.errors import ServiceError
 from core.imports import ImportBatch
+from core.saving import act
 from core.permissions import requires
 from registry import reference, towns
 from registry.views import bp
@@ -46,12 +46,6 @@ def town_fill():
             flash(_("勾选的企业须选择街道/镇"), "danger")
             return redirect(url_for("registry.town_missing"))
         choices[firm_id] = code
-    try:
-        batch = towns.fill_towns(current_user, choices)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("已为 %(n)s 家企业补全街道/镇（批次 #%(id)s，可撤销）", n=len(choices), id=batch.id), "success")
+    if saved := act(lambda: towns.fill_towns(current_user, choices)):
+        flash(_("已为 %(n)s 家企业补全街道/镇（批次 #%(id)s，可撤销）", n=len(choices), id=saved.result.id), "success")
     return redirect(url_for("registry.town_missing", page=request.form.get("page", 1, type=int)))

@@ -12,7 +12,27 @@ from sqlalchemy import text
 from composition import create_app
 from core.db import db
 
-TEST_DB = os.environ.get("TEST_DATABASE_URL", "")
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets a PostgreSQL database of its
+    own, made new for the run: the tests truncate every table after each test, so two workers must
+    never share one. Sets TEST_DATABASE_URL for the subprocesses and modules that read it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgres"):
+        return url
+    import psycopg
+    base, _sep, name = url.rpartition("/")
+    name, query_sep, query = name.partition("?")
+    mine = f"{name}_{worker}"
+    plain = "postgresql://" + base.split("://", 1)[1] + "/" + name
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{mine}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{mine}"')
+    url = f"{base}/{mine}{query_sep}{query}"
+    os.environ["TEST_DATABASE_URL"] = url
+    return url
+
+
+TEST_DB = _worker_database(os.environ.get("TEST_DATABASE_URL", ""))
 
 
 def _url(url: str) -> str:

@@ -5,9 +5,8 @@ from datetime import date
 from sqlalchemy import text
 
 from core import dataversion, indicators
-from core.db import db, insert_rows
+from core.db import db
 from registry import service as reg
-from registry.models import Firm
 from registry.uscc import generate
 
 DAY = date(2020, 1, 1)
@@ -39,13 +38,10 @@ def test_commits_that_write_bump_the_version_once(app, admin):
     assert _version() == before + 1
 
 
-def test_bulk_insert_bumps_the_version(app):
+def test_bulk_insert_bumps_the_version(app, admin):
+    """The imports' bulk path (one executemany outside the ORM's unit of work) is a write too."""
     before = _version()
-    from core.db import utcnow
-    now = utcnow()
-    insert_rows(Firm.__table__, [{"uscc": generate(), "name": "批量写入有限公司", "above_scale": False,
-                                  "high_tech": False, "listed": False, "version": 1, "created_at": now,
-                                  "updated_at": now}])
+    reg.insert_firms(admin, [reg.draft_firm(admin, uscc=generate(), name="批量写入有限公司")])
     db.session.commit()
     assert _version() == before + 1
 

@@ -194,7 +194,7 @@ OTHER_EDIT = {
     "talent.person_edit": ("name", "张他人"),
     "talent.recognition_edit": ("note", "他人备注一"),
     "talent.team_edit": ("name", "他人改名团队"),
-    "goals.target_edit": ("value", "777"),
+    "goals.target_edit": ("value", "77"),           # a share (%): a plausible one
 }
 MASKED = {"talent.person_edit"}   # personal data: the list shows that the name changed, not the name
 

@@ -68,7 +68,7 @@ def test_numbers_are_wan_yuan(raw, amount):
 
 
 @pytest.mark.parametrize("raw", [
-    "abc", "五百万元", "500万比特币", "约500万元", "500万元人民币美元", "人民币500万美元",
+    "abc", "五百万元比特币", "500万比特币", "约500万元", "500万元人民币美元", "人民币500万美元",
     "1E5", "500.5.5", "1,2345", "12万万", "万元", "¥", float("inf"), True, [500], object(),
 ])
 def test_unparseable(raw):
@@ -81,8 +81,13 @@ def test_unparseable(raw):
 
 def test_unparseable_message_names_raw_value():
     with pytest.raises(CapitalError) as info:
-        parse_capital("  五百万元 ")
-    assert "“五百万元”" in info.value.message
+        parse_capital("  约五百万元 ")
+    assert "“约五百万元”" in info.value.message
+
+
+def test_chinese_numerals_as_on_licences():
+    """Capital in Chinese numerals (壹佰万元整 on business licences, 五百万元) is read (cn2an)."""
+    assert parse_capital("五百万元").amount == 500
 
 
 def test_long_raw_value_is_truncated_in_message():

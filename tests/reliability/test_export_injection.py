@@ -97,10 +97,23 @@ def _error_report_url(client) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
+def _reconcile_export_url(client) -> str:
+    """Reconcile a pasted list naming the payload firm; the review's export URL."""
+    from registry import service as registry
+    pool = registry.active_pools()[0]
+    resp = client.post("/registry/reconcile", data={"pool_id": pool.id, "as_of": "2026-03-31",
+                                                    "list_name": "=1+1 名单", "pasted": f"{PAYLOAD}\n+cmd有限公司"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    token = resp.headers["Location"].rstrip("/").split("/")[-1]
+    return f"/registry/reconcile/{token}/export.xlsx"
+
+
 def _url_for_rule(rule, firm, client):
     """A concrete URL for an export rule, or None when its arguments are unknown."""
     if rule.endpoint == "core.import_errors":
         return _error_report_url(client)
+    if rule.endpoint == "registry.reconcile_export":
+        return _reconcile_export_url(client)
     values = {}
     for arg in rule.arguments:
         if arg == "kind":
@@ -111,6 +124,8 @@ def _url_for_rule(rule, firm, client):
             values[arg] = "single_champion_pool"
         elif arg == "year":
             values[arg] = date.today().year
+        elif arg == "code":                       # a town's page: the payload firm has no town (未标注)
+            values[arg] = "none"
         else:
             return None
     return rule.build(values, append_unknown=False)[1]

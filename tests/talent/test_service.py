@@ -195,7 +195,9 @@ def test_team_register_update_members_and_count(app, firm, rsj, rcb):
     assert db.session.scalar(select(func.count()).select_from(TeamMember)) == 2    # one archived
     assert metrics.leading_talent_teams(date(2018, 12, 31)) == 0
     assert metrics.leading_talent_teams(date(2019, 1, 1)) == 1
-    _team(rsj, firm, name="另一团队", on=date(2020, 5, 1))
+    _team(rsj, firm, name="另一团队", on=date(2019, 5, 1))
+    assert metrics.leading_talent_teams(date(2021, 1, 1)) == 2
+    _team(rsj, firm, name="窗口外团队", on=date(2020, 5, 1))      # after the plan's window (2017–2019)
     assert metrics.leading_talent_teams(date(2021, 1, 1)) == 2
     rows = metrics.team_records(date(2021, 1, 1))
     assert "张三" not in repr(rows)
