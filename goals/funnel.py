@@ -39,7 +39,6 @@ LEAVE_LABELS = {"moved_out": _l("迁出载体"), "closed": _l("注销"), "pool_e
 HIGH_GROWTH_POOLS = ("high_growth",)
 CHAMPION_POOLS = ("single_champion", "national_champion")
 COHORT_BASES = ("incubation", "pool")
-FIRST_COHORT = 2017
 
 
 @dataclass(frozen=True)
@@ -98,10 +97,6 @@ class Funnel:
 
 # --------------------------------------------------------------------------- cohort membership
 
-def _live_firm():
-    return (Firm.archived_at.is_(None),)
-
-
 def _firm_filters(stmt, flt: Filters):
     if flt.town_code:
         stmt = stmt.where(Firm.town_code == flt.town_code)
@@ -114,7 +109,7 @@ def _first_incubation(flt: Filters, as_of: date):
     stmt = (select(Tenancy.firm_id, func.min(Tenancy.entered_on).label("start"))
             .join(Carrier, Carrier.id == Tenancy.carrier_id).join(Firm, Firm.id == Tenancy.firm_id)
             .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on <= as_of,
-                   *_live_firm()))
+                   Firm.archived_at.is_(None)))
     if flt.carrier_id:
         stmt = stmt.where(Tenancy.carrier_id == flt.carrier_id)
     if flt.carrier_type:
@@ -125,7 +120,8 @@ def _first_incubation(flt: Filters, as_of: date):
 def _first_pool_entry(flt: Filters, as_of: date):
     stmt = (select(PoolMembership.firm_id, func.min(PoolMembership.entered_on).label("start"))
             .join(Pool, Pool.id == PoolMembership.pool_id).join(Firm, Firm.id == PoolMembership.firm_id)
-            .where(Pool.archived_at.is_(None), PoolMembership.entered_on <= as_of, *_live_firm()))
+            .where(Pool.archived_at.is_(None), PoolMembership.entered_on <= as_of,
+                   Firm.archived_at.is_(None)))
     return _firm_filters(stmt, flt).group_by(PoolMembership.firm_id)
 
 

@@ -70,9 +70,9 @@ def _drill_ids(result: fn.Funnel) -> tuple[list[int], str]:
     if stage not in fn.STAGES:
         abort(404)
     if reason:
-        row = next((r for r in result.left if r["stage"] == stage and r["reason"] == reason), None)
         if reason not in fn.LEAVE_LABELS:
             abort(404)
+        row = next((r for r in result.left if r["stage"] == stage and r["reason"] == reason), None)
         return (row["firm_ids"] if row else []), _("%(stage)s · %(reason)s", stage=fn.STAGE_LABELS[stage],
                                                     reason=fn.LEAVE_LABELS[reason])
     found = next(s for s in result.stages if s.key == stage)
