@@ -229,12 +229,13 @@ def unit_page(code):
     if unit is None:
         abort(404)
     as_of = as_of_arg()
-    rows = ru.rollup_rows(as_of, code)
-    due = service.due_items(rows, dates.today())
+    live = ru.rollup_rows(as_of, code)
+    rows, closed, moved = periods.reported_rows(live, as_of)   # a closed date shows the figures as reported
+    due = service.due_items(live, dates.today())
     returned = [rv for row in rows for rv in service.reports_of(row.goal) if rv.status == "returned"]
     return render_template("goals/unit_page.html", unit=unit, rows=rows, due=due, returned=returned,
                            notifications=service.notifications_for(unit), as_of=as_of, lang=lang(),
-                           form=EmptyForm(), own=current_user.unit_id == unit.id or can("goals.admin"))
+                           closed=closed, moved=moved, form=EmptyForm(), own=current_user.unit_id == unit.id or can("goals.admin"))
 
 
 @bp.route("/notifications/<int:nid>/read", methods=["POST"])

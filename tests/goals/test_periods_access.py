@@ -11,6 +11,7 @@ from core import records as core_records
 from core.auth.service import issue_token
 from core.db import db
 from goals import periods
+from goals.models import Goal
 from goals.period_models import PeriodClose
 
 DAY = date(2018, 12, 31)
@@ -142,3 +143,15 @@ def test_goal_page_in_english(app, login, manager, closed):
     assert "As reported" in html and "Counted when reported, no longer counted" in html and "报告值" not in html
     assert "This page shows the figures reported for 2018-12-31" in mgr.get("/goals/?as_of=2018-12-31").get_data(
         as_text=True)
+
+
+def test_unit_page_shows_frozen_figures_on_a_closed_date(app, login, manager, closed):
+    unit = db.session.scalars(select(Goal).where(Goal.key == "single_champion_pool")).one().units[0]
+    mgr = login(manager)
+    html = mgr.get(f"/goals/units/{unit.code}?as_of=2018-12-31").get_data(as_text=True)
+    assert 'id="period-closed"' in html and 'id="period-moved"' in html
+    row = re.search(r'<tr class="status-[^"]*"><td><a href="[^"]*single_champion_pool[^"]*">.*?</tr>', html, re.S)
+    assert row and re.findall(r'class="num">([^<]*)<', row.group(0))[1].strip() == "2"     # as reported, not 1
+    live = mgr.get(f"/goals/units/{unit.code}?as_of=2019-01-01").get_data(as_text=True)
+    row = re.search(r'<tr class="status-[^"]*"><td><a href="[^"]*single_champion_pool[^"]*">.*?</tr>', live, re.S)
+    assert 'id="period-closed"' not in live and re.findall(r'class="num">([^<]*)<', row.group(0))[1].strip() == "1"
