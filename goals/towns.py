@@ -25,15 +25,17 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from core import indicators
 from core.db import db
 from goals import rollup as ru
 from goals.models import Goal
 from incubation.models import Carrier
-from registry import reference
-from registry.models import PARKS, Firm
+from registry import reference, service as registry
+from registry.models import PARKS, Firm, PoolMembership
+from registry.queries import member_on
 
 UNMARKED = "none"             # the key of the 未标注 row
 _SCALES = (Decimal(1), Decimal(10000))
@@ -232,3 +234,77 @@ def matrix(rows: list[GoalBreakdown], by: str, lang: str = "zh") -> pd.DataFrame
     frame = pd.DataFrame(data, index=[r.goal.name(lang) for r in rows])
     frame["全区"] = [r.total for r in rows]
     return frame
+
+
+# ----------------------------------------------------------------------------- a town's page, JSON
+
+#: The records of these goals are listed on a town's page, under these headings.
+LISTED = (("incubated_firms", "在孵企业（新增孵化）"), ("pre_ipo_pool", "拟上市企业"))
+
+
+@dataclass
+class TownDetail:
+    code: str
+    as_of: date
+    rows: list[GoalBreakdown]
+    pools: list[tuple]            # (Pool, [PoolMembership] of the town's firms)
+    listed: list[tuple]           # (heading, [record])
+
+
+def town_detail(code: str, as_of: date) -> TownDetail:
+    """A town's (or UNMARKED's) figures against the district's, its pool members, its listed records."""
+    rows = breakdown(as_of, "town")
+    pools = [(p, _members_in(p, as_of, code)) for p in registry.active_pools()]
+    listed = [(label, records_in(r.goal.metric, as_of, code)) for key, label in LISTED for r in rows
+              if r.goal.metric == key]
+    return TownDetail(code, as_of, rows, pools, listed)
+
+
+def _members_in(pool, as_of: date, code: str) -> list[PoolMembership]:
+    """The pool's members on as_of whose firm is in the town (or has none): filtered in SQL."""
+    place = or_(Firm.town_code.is_(None), Firm.town_code == "") if code == UNMARKED else Firm.town_code == code
+    stmt = (select(PoolMembership).join(PoolMembership.firm)
+            .where(PoolMembership.pool_id == pool.id, member_on(as_of), Firm.archived_at.is_(None), place)
+            .options(contains_eager(PoolMembership.firm)).order_by(Firm.name))
+    return list(db.session.scalars(stmt))
+
+
+def records_in(metric: str, as_of: date, code: str, by: str = "town") -> list[dict]:
+    """The records of a goal placed in one town or park (UNMARKED: none)."""
+    recs = list(indicators.records(metric, as_of))
+    return [rec for rec, key in zip(recs, _placed(recs, by)) if key == code]
+
+
+def _num(value):
+    return None if value is None else (int(value) if value == value.to_integral_value() else float(value))
+
+
+def _unit(goal: Goal, lang: str) -> str:
+    return (goal.unit_en if lang == "en" else "") or goal.unit_zh
+
+
+def as_dict(rows: list[GoalBreakdown], by: str, as_of: date, lang: str = "zh") -> dict:
+    """The breakdown as the API and the CLI print it: units, and per goal its parts and the figure."""
+    return {"as_of": as_of.isoformat(), "by": by,
+            "units": [{"key": key, "label": label} for key, label in units(by)],
+            "goals": [{"key": r.goal.key, "name": r.goal.name(lang), "unit": _unit(r.goal, lang), "mode": r.mode,
+                       "additive": r.additive, "total": _num(r.total),
+                       "values": {k: _num(v) for k, v in r.values.items()} if r.mode else {},
+                       "parts_total": _num(parts_total(r)) if r.additive else None} for r in rows]}
+
+
+def town_dict(town: TownDetail, name: str, lang: str = "zh") -> dict:
+    """A town's page as JSON: its figures against the district's, pool members, listed records."""
+    figures = []
+    for r in town.rows:
+        value = r.values.get(town.code, Decimal(0) if r.additive else None) if r.mode else None
+        figures.append({"key": r.goal.key, "name": r.goal.name(lang), "unit": _unit(r.goal, lang), "mode": r.mode,
+                        "value": _num(value), "total": _num(r.total),
+                        "share": float(value / r.total) if r.additive and r.total else None})
+    return {"code": town.code, "name": name, "as_of": town.as_of.isoformat(), "goals": figures,
+            "pools": [{"key": p.key, "name": p.name_en if lang == "en" and p.name_en else p.name_zh,
+                       "firms": [{"id": m.firm_id, "uscc": m.firm.uscc, "name": m.firm.name,
+                                  "entered_on": m.entered_on.isoformat()} for m in members]}
+                      for p, members in town.pools],
+            "listed": [{"label": label, "records": [{k: rec.get(k) for k in ("firm_id", "uscc", "firm_name")}
+                                                    for rec in recs]} for label, recs in town.listed]}
