@@ -242,3 +242,21 @@ def test_todo_api(api, todo, make_code, pool):
     assert_envelope(api.post("/api/v1/reconcile/todos/999999/dismiss", json={}), 404)
     assert_envelope(api.get("/api/v1/reconcile/todos?pool=nope"), 404)
     assert len(api.get("/api/v1/reconcile/todos?status=resolved").json) == 1
+
+
+def test_undoing_the_batch_removes_open_todos_but_not_a_resolved_one(api, firms, pool, editor, make_code):
+    from core.errors import ServiceError
+    from core.imports import undo_batch
+    applied = _post(api, names=["鄞州未登记贸易有限公司"], apply=True).json["applied"]
+    batch = db.session.get(ImportBatch, applied["batch_id"])
+    todo = db.session.get(ReconcileTodo, applied["todo"][0]["id"])
+    reconcile_todos.resolve_todo(editor, todo, code=make_code())
+    db.session.commit()
+    with pytest.raises(ServiceError):
+        undo_batch(batch, editor)                   # the to-do was resolved since: refused, as for an edited import
+    db.session.rollback()
+    again = _post(api, names=["宁波另一家无代码有限公司"], apply=True).json["applied"]
+    undo_batch(db.session.get(ImportBatch, again["batch_id"]), editor)
+    db.session.commit()
+    assert db.session.get(ReconcileTodo, again["todo"][0]["id"]) is None
+    assert db.session.get(ReconcileTodo, todo.id).status == "resolved"
