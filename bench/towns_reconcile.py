@@ -1,6 +1,8 @@
 """`python -m bench.towns_reconcile [--size N] [--pg]`: issue 14's timings at N generated firms.
 
-1. every computed goal by town (and by park) as of today, vs the plain roll-up of the same goals;
+1. every computed goal by town (and by park) as of today: placing every record (the way before the
+   metrics' SQL aggregates, `aggregates=False`) against the aggregates, checked to give the same
+   numbers; one town's page; the plain roll-up of the same goals;
 2. reconciling a 10,000-name list (6,000 registry names with the usual noise, 2,000 with one
    character changed, 2,000 unknown) against the high-growth pool: reading + matching.
 A fresh SQLite file (or a fresh PostgreSQL database with --pg), firms bulk-inserted by bench.generate,
@@ -9,6 +11,7 @@ A fresh SQLite file (or a fresh PostgreSQL database with --pg), firms bulk-inser
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -69,7 +72,7 @@ def main(argv: list[str]) -> None:
 def _run(n: int) -> None:
     from core.db import db, refresh_statistics
     from goals import rollup, towns
-    from registry import service
+    from registry import reference, service
     from registry.models import Firm
     from registry.reconcile import read_list, reconcile
     generate.bulk_firms(n)
@@ -80,18 +83,30 @@ def _run(n: int) -> None:
     today = date.today()
     goals = [g for g in db.session.scalars(rollup.goals_query()) if g.kind == "computed"]
     print(f"{n:,} firms, {len(goals)} computed goals, {db.engine.dialect.name}")
+    print(f"load average before: {_load()}")
     print(f"roll-up of the computed goals      {_median_s(lambda: rollup.rollup_rows(today, goals=goals)):.2f} s")
-    print(f"breakdown by town, every goal      {_median_s(lambda: towns.breakdown(today, 'town')):.2f} s")
-    print(f"breakdown by park, every goal      {_median_s(lambda: towns.breakdown(today, 'park')):.2f} s")
-    rows = towns.breakdown(today, "town")
+    for by in ("town", "park"):
+        slow = _median_s(lambda: towns.breakdown(today, by, aggregates=False))
+        fast = _median_s(lambda: towns.breakdown(today, by))
+        print(f"breakdown by {by}, every goal      records {slow:.2f} s   aggregates {fast:.2f} s")
+    town = reference.towns()[0][0]
+    print(f"a town's page data ({town})     {_median_s(lambda: towns.town_detail(town, today)):.2f} s")
+    rows, before = towns.breakdown(today, "town"), towns.breakdown(today, "town", aggregates=False)
+    same = all((a.mode, a.total, a.values) == (b.mode, b.total, b.values) for a, b in zip(rows, before))
     ok = all(towns.parts_total(r) == r.total for r in rows if r.additive)
-    print(f"additive goals whose parts add up: {ok} ({sum(r.additive for r in rows)} of {len(rows)})")
+    print(f"aggregates give the records' numbers: {same}; additive goals whose parts add up: {ok} "
+          f"({sum(r.additive for r in rows)} of {len(rows)})")
     names = list(db.session.scalars(db.select(Firm.name)))
     text = _list(names, random.Random(14))
     pool = service.pool_by_key("high_growth")
     start = time.perf_counter()
     rec = reconcile(pool, read_list(pasted=text), today, "基准名单")
     print(f"reconcile 10,000 names             {time.perf_counter() - start:.2f} s  {rec.counts()}")
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

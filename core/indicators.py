@@ -25,6 +25,22 @@ class Indicator:
     domain: str
     records: Callable | None = None
     parametrised: bool = False
+    places: Callable | None = None      # places(as_of, by[, param]) -> Parts | None (see Parts)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A figure split by where its records are (goals' breakdown by street/town or park).
+
+    `by` is "town" or "park": the firm's (or carrier's) town code or park; the key None is "not
+    marked". mode "count"/"sum": `values` {place: part}, the parts add up to the figure. mode
+    "ratio": `values` {place: (numerator sum, denominator sum)}, the place's figure being
+    numerator / denominator × `scale`. Declared where one SQL aggregate is much faster than
+    placing every record (measured in bench/towns_reconcile.py); goals/ checks the parts against
+    the figure and falls back to the records when they disagree."""
+    mode: str
+    values: dict
+    scale: Decimal = Decimal(1)
 
 
 _INDICATORS: dict[str, Indicator] = {}
@@ -62,6 +78,15 @@ def records(metric: str, as_of: date) -> list[dict]:
         return []
     ind, param = found
     return ind.records(as_of, param) if ind.parametrised else ind.records(as_of)
+
+
+def places(metric: str, as_of: date, by: str) -> Parts | None:
+    """The metric's parts by town or park (Parts), or None when it declares none."""
+    found = get(metric)
+    if found is None or found[0].places is None:
+        return None
+    ind, param = found
+    return ind.places(as_of, by, param) if ind.parametrised else ind.places(as_of, by)
 
 
 # ----------------------------------------------------------------------------- shared queries

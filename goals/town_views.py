@@ -8,11 +8,9 @@ from core.permissions import requires
 from core.tabular import write_xlsx
 from goals import towns
 from goals.views import as_of_arg, bp, lang
-from registry import reference, service as registry
+from registry import reference
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The records of these goals are listed on a town's page, under these headings.
-LISTED = (("incubated_firms", "在孵企业（新增孵化）"), ("pre_ipo_pool", "拟上市企业"))
 
 
 def _by() -> str:
@@ -57,21 +55,12 @@ def _town_or_404(code: str) -> tuple[str, str]:
     return code, found
 
 
-def _town_data(code: str, as_of):
-    rows = towns.breakdown(as_of, "town")
-    wanted = None if code == towns.UNMARKED else code
-    pools = [(p, [m for m in registry.members_as_of(p, as_of) if m.firm.town_code == wanted])
-             for p in registry.active_pools()]
-    listed = [(label, r.records.get(code, [])) for key, label in LISTED for r in rows if r.goal.metric == key]
-    return rows, pools, listed
-
-
 def _town(code: str) -> dict:
     """The town page's data: code, name, as_of, rows (breakdown), pools (members here), listed."""
     code, name = _town_or_404(code)
-    as_of = as_of_arg()
-    rows, pools, listed = _town_data(code, as_of)
-    return {"code": code, "name": name, "as_of": as_of, "rows": rows, "pools": pools, "listed": listed}
+    town = towns.town_detail(code, as_of_arg())
+    return {"code": code, "name": name, "as_of": town.as_of, "rows": town.rows, "pools": town.pools,
+            "listed": town.listed}
 
 
 @bp.route("/towns/<code>")

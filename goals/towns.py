@@ -3,8 +3,11 @@
 The breakdown reads the records behind each goal's figure (core.indicators.records) and places
 each record by its firm's town or park; a record of a carrier (no firm) by the carrier's town
 (carriers have no park). Records whose firm or carrier has no town (park) go to the "未标注"
-row, which is always shown: nothing is dropped. Pool goals are counted by one SQL aggregate per pool
-instead (measured in bench/towns_reconcile.py), checked against the figure like the rest.
+row, which is always shown: nothing is dropped. A metric that declares its own aggregate by town
+(core.indicators.Parts: pools, the fact ratios and sector outputs, incubated firms, talent
+categories) is split by that one SQL query instead of its records — at 100,000 firms the records
+took seconds per goal (bench/towns_reconcile.py) — and only when its parts agree with the figure;
+the records stay the fallback, and the tests check that both ways give the same numbers.
 
 How a record weighs is found from the records and the figure itself, so the parts always add up
 to the district figure:
@@ -22,7 +25,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from core import indicators
 from core.db import db
@@ -31,6 +35,7 @@ from goals.models import Goal
 from incubation.models import Carrier
 from registry import reference, service as registry
 from registry.models import PARKS, Firm, PoolMembership
+from registry.queries import member_on
 
 UNMARKED = "none"             # the key of the 未标注 row
 _SCALES = (Decimal(1), Decimal(10000))
@@ -57,25 +62,28 @@ def units(by: str) -> list[tuple[str, str]]:
     return [*base, (UNMARKED, "未标注")]
 
 
-def breakdown(as_of: date, by: str = "town", goals=None) -> list[GoalBreakdown]:
-    """Every computed goal (or `goals`) split by town or park (module docstring)."""
+def breakdown(as_of: date, by: str = "town", goals=None, *, aggregates: bool = True) -> list[GoalBreakdown]:
+    """Every computed goal (or `goals`) split by town or park (module docstring).
+
+    `aggregates=False` places every record even where the metric declares its own aggregate
+    (the tests compare both ways; the records are what the aggregates must agree with)."""
     goals = list(goals) if goals is not None else [g for g in db.session.scalars(ru.goals_query())
                                                    if g.kind == "computed" and g.metric]
     out = []
     with indicators.shared_results():
         for goal in goals:
-            out.append(_one(goal, as_of, by))
+            out.append(_one(goal, as_of, by, aggregates))
     return out
 
 
-def _one(goal: Goal, as_of: date, by: str) -> GoalBreakdown:
+def _one(goal: Goal, as_of: date, by: str, aggregates: bool = True) -> GoalBreakdown:
     if not goal.metric or indicators.get(goal.metric) is None:
         return GoalBreakdown(goal, None, None)
     total = indicators.compute(goal.metric, as_of)
     total = None if total is None else Decimal(str(total))
-    fast = _pool_counts(goal.metric, as_of, by)
-    if fast is not None and total is not None and sum(fast.values()) == total:
-        return GoalBreakdown(goal, total, "count", fast)
+    fast = _from_parts(goal, total, indicators.places(goal.metric, as_of, by)) if aggregates else None
+    if fast is not None:
+        return fast
     recs = list(indicators.records(goal.metric, as_of))
     places = _placed(recs, by)
     result = GoalBreakdown(goal, total, None)
@@ -91,25 +99,36 @@ def _one(goal: Goal, as_of: date, by: str) -> GoalBreakdown:
     return result
 
 
-#: Pool goals are counted by one aggregate per pool (the records would load every member firm:
-#: 1.1 s a pool at 10,000 firms, against a few ms); the records path stays the fallback.
-POOL_METRICS = {"single_champion_pool": "single_champion", "high_growth_pool": "high_growth",
-                "three_famous": "three_famous", "national_champion_cultivation": "national_champion"}
-
-
-def _pool_counts(metric: str, as_of: date, by: str) -> dict[str, Decimal] | None:
-    pool = registry.pool_by_key(POOL_METRICS[metric]) if metric in POOL_METRICS else None
-    if pool is None:
+def _from_parts(goal: Goal, total: Decimal | None, parts: indicators.Parts | None) -> GoalBreakdown | None:
+    """The breakdown from the metric's own aggregate (core.indicators.Parts), when it agrees with the
+    figure: additive parts must add up to it, a ratio's summed numerator and denominator must give it."""
+    if parts is None or total is None:
         return None
-    place = Firm.town_code if by == "town" else Firm.park
-    stmt = (select(place, func.count()).select_from(PoolMembership).join(Firm, Firm.id == PoolMembership.firm_id)
-            .where(PoolMembership.pool_id == pool.id, PoolMembership.entered_on <= as_of,
-                   or_(PoolMembership.exited_on.is_(None), PoolMembership.exited_on > as_of),
-                   Firm.archived_at.is_(None)).group_by(place))
-    out: dict[str, Decimal] = {}
-    for key, n in db.session.execute(stmt):
-        out[key or UNMARKED] = out.get(key or UNMARKED, Decimal(0)) + n
+    values = {key or UNMARKED: v for key, v in _merged(parts.values).items()}
+    if parts.mode in ("count", "sum"):
+        if sum(values.values(), Decimal(0)).quantize(Decimal("0.0001")) != total.quantize(Decimal("0.0001")):
+            return None
+        return GoalBreakdown(goal, total, parts.mode, {k: v for k, v in values.items() if parts.mode == "sum" or v})
+    num = sum((n for n, _d in values.values()), Decimal(0))
+    den = sum((d for _n, d in values.values()), Decimal(0))
+    if parts.mode != "ratio" or not den or _quantised(num, den, parts.scale) != total:
+        return None
+    return GoalBreakdown(goal, total, "ratio", {k: _quantised(n, d, parts.scale) for k, (n, d) in values.items() if d})
+
+
+def _merged(values: dict) -> dict:
+    """Parts keyed None and "" (no town) are one 未标注 part."""
+    out: dict = {}
+    for key, value in values.items():
+        key = key or None
+        if key in out:
+            value = tuple(a + b for a, b in zip(out[key], value)) if isinstance(value, tuple) else out[key] + value
+        out[key] = value
     return out
+
+
+def _quantised(n: Decimal, d: Decimal, scale: Decimal) -> Decimal:
+    return (n / d * scale).quantize(Decimal("0.0001"))
 
 
 def _placed(recs: list[dict], by: str) -> list[str]:
@@ -195,7 +214,7 @@ def _ratios(places: list[str], nums, dens, scale) -> dict[str, Decimal]:
         pair = acc.setdefault(key, [Decimal(0), Decimal(0)])
         pair[0] += n
         pair[1] += d
-    return {k: (n / d * scale).quantize(Decimal("0.0001")) for k, (n, d) in acc.items() if d}
+    return {k: _quantised(n, d, scale) for k, (n, d) in acc.items() if d}
 
 
 def _close(a: Decimal, b: Decimal) -> bool:
@@ -215,3 +234,77 @@ def matrix(rows: list[GoalBreakdown], by: str, lang: str = "zh") -> pd.DataFrame
     frame = pd.DataFrame(data, index=[r.goal.name(lang) for r in rows])
     frame["全区"] = [r.total for r in rows]
     return frame
+
+
+# ----------------------------------------------------------------------------- a town's page, JSON
+
+#: The records of these goals are listed on a town's page, under these headings.
+LISTED = (("incubated_firms", "在孵企业（新增孵化）"), ("pre_ipo_pool", "拟上市企业"))
+
+
+@dataclass
+class TownDetail:
+    code: str
+    as_of: date
+    rows: list[GoalBreakdown]
+    pools: list[tuple]            # (Pool, [PoolMembership] of the town's firms)
+    listed: list[tuple]           # (heading, [record])
+
+
+def town_detail(code: str, as_of: date) -> TownDetail:
+    """A town's (or UNMARKED's) figures against the district's, its pool members, its listed records."""
+    rows = breakdown(as_of, "town")
+    pools = [(p, _members_in(p, as_of, code)) for p in registry.active_pools()]
+    listed = [(label, records_in(r.goal.metric, as_of, code)) for key, label in LISTED for r in rows
+              if r.goal.metric == key]
+    return TownDetail(code, as_of, rows, pools, listed)
+
+
+def _members_in(pool, as_of: date, code: str) -> list[PoolMembership]:
+    """The pool's members on as_of whose firm is in the town (or has none): filtered in SQL."""
+    place = or_(Firm.town_code.is_(None), Firm.town_code == "") if code == UNMARKED else Firm.town_code == code
+    stmt = (select(PoolMembership).join(PoolMembership.firm)
+            .where(PoolMembership.pool_id == pool.id, member_on(as_of), Firm.archived_at.is_(None), place)
+            .options(contains_eager(PoolMembership.firm)).order_by(Firm.name))
+    return list(db.session.scalars(stmt))
+
+
+def records_in(metric: str, as_of: date, code: str, by: str = "town") -> list[dict]:
+    """The records of a goal placed in one town or park (UNMARKED: none)."""
+    recs = list(indicators.records(metric, as_of))
+    return [rec for rec, key in zip(recs, _placed(recs, by)) if key == code]
+
+
+def _num(value):
+    return None if value is None else (int(value) if value == value.to_integral_value() else float(value))
+
+
+def _unit(goal: Goal, lang: str) -> str:
+    return (goal.unit_en if lang == "en" else "") or goal.unit_zh
+
+
+def as_dict(rows: list[GoalBreakdown], by: str, as_of: date, lang: str = "zh") -> dict:
+    """The breakdown as the API and the CLI print it: units, and per goal its parts and the figure."""
+    return {"as_of": as_of.isoformat(), "by": by,
+            "units": [{"key": key, "label": label} for key, label in units(by)],
+            "goals": [{"key": r.goal.key, "name": r.goal.name(lang), "unit": _unit(r.goal, lang), "mode": r.mode,
+                       "additive": r.additive, "total": _num(r.total),
+                       "values": {k: _num(v) for k, v in r.values.items()} if r.mode else {},
+                       "parts_total": _num(parts_total(r)) if r.additive else None} for r in rows]}
+
+
+def town_dict(town: TownDetail, name: str, lang: str = "zh") -> dict:
+    """A town's page as JSON: its figures against the district's, pool members, listed records."""
+    figures = []
+    for r in town.rows:
+        value = r.values.get(town.code, Decimal(0) if r.additive else None) if r.mode else None
+        figures.append({"key": r.goal.key, "name": r.goal.name(lang), "unit": _unit(r.goal, lang), "mode": r.mode,
+                        "value": _num(value), "total": _num(r.total),
+                        "share": float(value / r.total) if r.additive and r.total else None})
+    return {"code": town.code, "name": name, "as_of": town.as_of.isoformat(), "goals": figures,
+            "pools": [{"key": p.key, "name": p.name_en if lang == "en" and p.name_en else p.name_zh,
+                       "firms": [{"id": m.firm_id, "uscc": m.firm.uscc, "name": m.firm.name,
+                                  "entered_on": m.entered_on.isoformat()} for m in members]}
+                      for p, members in town.pools],
+            "listed": [{"label": label, "records": [{k: rec.get(k) for k in ("firm_id", "uscc", "firm_name")}
+                                                    for rec in recs]} for label, recs in town.listed]}

@@ -25,12 +25,12 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from core.db import db
-from core.indicators import Indicator
+from core.indicators import Indicator, Parts
 from incubation.models import (AREA_CARRIER_TYPES, CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance,
                                Carrier, MakerCount, RDInstitution, Tenancy)
 from incubation.queries import carrier_active
 from registry.models import Firm
-from registry.queries import in_period
+from registry.queries import in_period, place_column
 
 # Working targets for the summary page; goals/ holds the official ones.
 TARGETS: dict[str, Decimal] = {
@@ -113,6 +113,14 @@ def incubated_records(as_of: date) -> list[dict]:
 
 def incubated_firms(as_of: date) -> int:
     return db.session.scalar(select(func.count()).select_from(_incubated_stmt(as_of).subquery()))
+
+
+def incubated_places(as_of: date, by: str) -> Parts:
+    """incubated_firms by the firm's town or park: one aggregate over the counted firms."""
+    counted = _incubated_stmt(as_of).subquery()
+    place = place_column(by)
+    stmt = select(place, func.count()).select_from(counted).join(Firm, Firm.id == counted.c.firm_id).group_by(place)
+    return Parts("count", {key: Decimal(n) for key, n in db.session.execute(stmt)})
 
 
 def _load_firms(ids: set[int]) -> dict:
@@ -234,7 +242,8 @@ METRICS = (
     Indicator("maker_spaces", compute=maker_spaces, records=maker_space_records, domain="incubation",
               label_zh="众创空间", label_en="Maker spaces"),
     Indicator("incubated_firms", compute=incubated_firms, records=incubated_records, domain="incubation",
-              label_zh="新增孵化创新型小微企业", label_en="Newly incubated small and micro firms"),
+              label_zh="新增孵化创新型小微企业", label_en="Newly incubated small and micro firms",
+              places=incubated_places),
     Indicator("incubation_area", compute=incubation_area, records=area_records, domain="incubation",
               label_zh="孵化面积（平方米）", label_en="Incubation area (m²)"),
     Indicator("makers", compute=makers, records=maker_records, domain="incubation",

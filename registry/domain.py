@@ -4,9 +4,10 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from registry import api, jobs, metrics, reconcile_views, service, spreadsheets, town_views  # noqa: F401 - pages on bp
+from registry import (api, jobs, metrics, reconcile_api, reconcile_todo_views, reconcile_views,  # noqa: F401 - pages on bp
+                      service, spreadsheets, town_views)
 from registry.reconcile_cli import reconcile_cmd
-from registry.models import Firm, FirmFact, Pool, PoolMembership
+from registry.models import Firm, FirmFact, Pool, PoolMembership, ReconcileTodo
 from registry.timeline import registry_items
 from registry.views import bp
 
@@ -17,6 +18,8 @@ ENTITIES = (
            detail_endpoint="registry.pool_detail", id_arg="pool_id"),
     Entity(type="registry.membership", model=PoolMembership, label_zh="入库记录", label_en="Pool membership"),
     Entity(type="registry.fact", model=FirmFact, label_zh="企业年度数据", label_en="Annual firm facts"),
+    Entity(type="registry.reconcile_todo", model=ReconcileTodo, label_zh="名单核对待办", label_en="Reconciliation to-do",
+           manual_archive=False),
 )
 
 NAV = (

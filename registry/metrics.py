@@ -19,9 +19,10 @@ from sqlalchemy import and_, case, func, or_, select
 
 from core import indicators
 from core.db import db
-from core.indicators import Indicator
+from core.indicators import Indicator, Parts
 from registry import service
-from registry.models import Firm, FirmFact, Pool
+from registry.queries import member_on, place_column
+from registry.models import Firm, FirmFact, Pool, PoolMembership
 
 HUNDRED = Decimal(100)
 
@@ -40,8 +41,28 @@ def _pool_metric(key: str, name: str, label_zh: str, label_en: str) -> Indicator
     def compute(as_of: date) -> int:
         return _pool_counts(as_of).get(key, 0)
 
+    def places(as_of: date, by: str) -> Parts | None:
+        pool = service.pool_by_key(key)
+        return None if pool is None else Parts("count", _pool_places(pool.id, as_of, by))
+
     compute.__name__ = f"pool_{name}"
-    return Indicator(name, compute=compute, records=records, domain="registry", label_zh=label_zh, label_en=label_en)
+    return Indicator(name, compute=compute, records=records, domain="registry", label_zh=label_zh, label_en=label_en,
+                     places=places)
+
+
+def _pool_places(pool_id: int, as_of: date, by: str) -> dict:
+    """{town or park: members on as_of} of one pool (archived firms left out): one aggregate for
+    every pool of a breakdown (shared)."""
+    def query():
+        place = place_column(by)
+        stmt = (select(PoolMembership.pool_id, place, func.count()).select_from(PoolMembership)
+                .join(Firm, Firm.id == PoolMembership.firm_id)
+                .where(member_on(as_of), Firm.archived_at.is_(None)).group_by(PoolMembership.pool_id, place))
+        out: dict = {}
+        for pid, key, n in db.session.execute(stmt):
+            out.setdefault(pid, {})[key] = Decimal(n)
+        return out
+    return indicators.shared(("registry.pool_places", as_of, by), query).get(pool_id, {})
 
 
 POOL_METRICS = (
@@ -194,6 +215,20 @@ class Ratio:
             return None
         return (sums[self.num_sum] / sums[self.den_sum] * self.scale).quantize(Decimal("0.0001"))
 
+    def places(self, as_of: date, by: str) -> Parts | None:
+        sums = population_sums(self.population, as_of)
+        if sums is None:
+            return None
+        column = 2 + list(POPULATIONS).index(self.population)
+        num, den = list(SUMS).index(self.num_sum), list(SUMS).index(self.den_sum)
+        values: dict = {}
+        for row in _place_sums(sums["year"], by):
+            if row[column] == 1:
+                pair = values.setdefault(row[0], [Decimal(0), Decimal(0)])
+                pair[0] += row[num - len(SUMS)]
+                pair[1] += row[den - len(SUMS)]
+        return Parts("ratio", {k: tuple(v) for k, v in values.items()}, self.scale)
+
     def records(self, as_of: date) -> list[dict]:
         return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
                  self.num_label: _plain(self.numerator(f, x)), self.den_label: _plain(self.denominator(f, x))}
@@ -210,7 +245,7 @@ def _plain(value):
 
 def _ratio_metric(name: str, label_zh: str, label_en: str, ratio: Ratio) -> Indicator:
     return Indicator(name, compute=ratio.compute, records=ratio.records, domain="registry",
-                     label_zh=label_zh, label_en=label_en)
+                     label_zh=label_zh, label_en=label_en, places=ratio.places)
 
 
 RATIO_METRICS = (
@@ -263,6 +298,36 @@ def sector_output(as_of: date, sector: str):
     return (output / Decimal(10000)).quantize(Decimal("0.0001"))
 
 
+def sector_output_places(as_of: date, by: str, sector: str) -> Parts | None:
+    """sector_output by town or park: 产值 of the sector's firms in the same year, 亿元 (exact parts)."""
+    year = _pick_year(as_of, _totals_by_year(as_of, lambda row: row[1] == sector))
+    if year is None:
+        return None
+    col = list(SUMS).index("output_value") - len(SUMS)
+    values: dict = {}
+    for row in _place_sums(year, by):
+        if row[1] == sector:
+            values[row[0]] = values.get(row[0], Decimal(0)) + row[col] / Decimal(10000)
+    return Parts("sum", values)
+
+
+def _place_sums(year: int, by: str) -> list[tuple]:
+    """_fact_totals' sums of one year grouped by town (or park) too: (place, plan sector, population
+    flags…, sums…), exact in 万元 on SQLite as well (summed in ten-thousandths, the columns' scale):
+    the parts equal those of the records to the last digit. Shared within a breakdown."""
+    def query():
+        place = place_column(by)
+        members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
+        keys = [place, Firm.plan_sector, *members]
+        stmt = (select(*keys, *(func.sum(func.round(SUMS[n]() * 10000)) for n in SUMS))
+                .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
+                .where(FirmFact.year == year, Firm.archived_at.is_(None),
+                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+                .group_by(*keys))
+        return [(*row[:len(keys)], *(_dec(v) / 10000 for v in row[len(keys):])) for row in db.session.execute(stmt)]
+    return indicators.shared(("registry.place_sums", year, by), query)
+
+
 def sector_output_records(as_of: date, sector: str) -> list[dict]:
     return [{"firm_id": f.id, "uscc": f.uscc, "firm_name": f.name, "year": x.year,
              "plan_sector": sector, "output_value": _plain(x.output_value)}
@@ -273,5 +338,6 @@ METRICS = (
     *POOL_METRICS,
     *RATIO_METRICS,
     Indicator("sector_output:", compute=sector_output, records=sector_output_records, domain="registry",
-              label_zh="规划产业产值（亿元）", label_en="Plan-sector output (100 m yuan)", parametrised=True),
+              label_zh="规划产业产值（亿元）", label_en="Plan-sector output (100 m yuan)", parametrised=True,
+              places=sector_output_places),
 )

@@ -178,3 +178,38 @@ class PoolMembership(Versioned, Timestamped, db.Model):
 
     def owner_unit_codes(self):
         return {"jxj"}
+
+
+class ReconcileTodo(Versioned, Timestamped, db.Model):
+    """A row of an applied official list naming a firm that is neither in the registry nor given with a
+    valid credit code: kept as a to-do of the pool until an editor enters the code (the firm is found
+    or registered and enters the pool on the list's date) or dismisses it. registry.reconcile_todos."""
+
+    __tablename__ = "registry_reconcile_todos"
+    __entity__ = "registry.reconcile_todo"
+    __table_args__ = (Index("ix_registry_reconcile_todos_pool_status", "pool_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("registry_pools.id"))
+    import_batch_id: Mapped[int | None] = mapped_column(Integer, index=True)    # the reconciliation's batch
+    list_name: Mapped[str] = mapped_column(Text, default="")
+    as_of: Mapped[date] = mapped_column(Date)
+    line: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str] = mapped_column(String(64), default="")       # what the list gave (invalid or empty)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved | dismissed
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("registry_firms.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+
+    pool: Mapped[Pool] = relationship()
+    firm: Mapped[Firm | None] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.name} @ {self.pool.name_zh if self.pool else self.pool_id}"
+
+    def owner_unit_codes(self):
+        return {"jxj"}

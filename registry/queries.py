@@ -38,6 +38,11 @@ def member_on(on: date):
     return in_period(PoolMembership.entered_on, PoolMembership.exited_on, on)
 
 
+def place_column(by: str):
+    """The firm's column a breakdown "by town" or "by park" groups on (core.indicators.Parts)."""
+    return Firm.park if by == "park" else Firm.town_code
+
+
 @dataclass
 class FirmFilter:
     q: str = ""

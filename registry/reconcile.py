@@ -70,6 +70,18 @@ def read_list(data: bytes | None = None, filename: str = "", pasted: str = "") -
         rows = _table_rows(table)
     else:
         rows = _pasted_rows(pasted or "")
+    return _checked(rows)
+
+
+def read_names(cells: list[str]) -> list[ListRow]:
+    """read_list for a list of cells (the API's "names"): one row per cell, numbered from 1; a cell
+    may carry a credit code beside the name, as a pasted line may."""
+    if len(cells) > MAX_ROWS:
+        raise ListError(_("名单超过 %(n)s 行，请分批核对", n=MAX_ROWS))
+    return _checked([_row(n, cell or "", None, raw=cell or "") for n, cell in enumerate(cells, 1)])
+
+
+def _checked(rows: list[ListRow]) -> list[ListRow]:
     rows = [r for r in rows if r.name or r.code]
     if not rows:
         raise ListError(_("名单为空：没有读到任何企业名称"))

@@ -8,7 +8,7 @@ applies an uncertain row (it is reported as skipped).
 
 What is written: rows of the new group enter the pool on the list's date with the list's name as
 reason; firms not in the registry are created first when the row has a valid credit code, else
-the row is a to-do (reported, nothing written); ticked members of the missing group exit on the
+the row is a to-do (kept: registry.reconcile_todos, resolved later); ticked members of the missing group exit on the
 list's date with reason "未列入<list>名单". Any refusal raises ServiceError naming the line:
 the caller rolls the whole batch back.
 """
@@ -26,6 +26,7 @@ from core.tabular import write_xlsx
 from registry import service, uscc as uscc_mod
 from registry.models import Firm, PoolMembership
 from registry.reconcile import Reconciliation
+from registry.reconcile_todos import record_todo
 
 BATCH_KIND = "reconcile"
 
@@ -97,7 +98,7 @@ def _apply_row(actor, rec, row: dict, decision: str | None, batch_id: int, done:
         return
     firm = _target(row, decision)
     if firm is None:
-        firm = _create(actor, row, batch_id, done)
+        firm = _create(actor, rec, row, batch_id, done)
         if firm is None:
             return
     if service.current_membership(firm, rec.pool, rec.as_of) is not None:
@@ -138,10 +139,12 @@ def _live(firm: Firm | None) -> Firm:
     return firm
 
 
-def _create(actor, row: dict, batch_id: int, done: Applied) -> Firm | None:
-    """A firm from the list's name and code; without a valid code the row becomes a to-do."""
+def _create(actor, rec: Reconciliation, row: dict, batch_id: int, done: Applied) -> Firm | None:
+    """A firm from the list's name and code; without a valid code the row becomes a to-do (kept:
+    registry.reconcile_todos)."""
     if not row["code"] or not uscc_mod.is_valid(row["code"]):
-        done.todo.append({"line": row["line"], "name": row["name"], "code": row["code"] or ""})
+        todo = record_todo(actor, pool=rec.pool, row=row, list_name=rec.list_name, as_of=rec.as_of, batch_id=batch_id)
+        done.todo.append({"line": row["line"], "name": row["name"], "code": row["code"] or "", "id": todo.id})
         return None
     firm = service.create_firm(actor, uscc=row["code"], name=row["name"], batch_id=batch_id)
     db.session.flush()

@@ -27,6 +27,7 @@ from registry import service
 from registry.models import Pool
 from registry.reconcile import GROUPS, ListError, ListRow, read_list, reconcile
 from registry.towns import BATCH_KIND as TOWN_BATCH
+from registry.reconcile_todos import open_counts
 from registry.reconcile_apply import BATCH_KIND, METHOD_LABELS, apply_reconciliation, batches, workbook
 from registry.views import bp
 
@@ -101,7 +102,7 @@ def reconcile_upload():
             return redirect(url_for("registry.reconcile_review", token=token))
     status = 400 if request.method == "POST" else 200
     return render_template("registry/reconcile_upload.html", form=form, batches=batches(),
-                           undo_form=ActionForm()), status
+                           undo_form=ActionForm(), open_todos=sum(open_counts().values())), status
 
 
 @bp.route("/reconcile/<token>", methods=["GET"])
@@ -145,6 +146,8 @@ def reconcile_apply(token):
     for item in done.todo[:20]:
         flash(_("待办：第 %(line)s 行“%(name)s”不在企业库中且没有有效的信用代码，未登记", line=item["line"],
                 name=item["name"]), "warning")
+    if done.todo:
+        return redirect(url_for("registry.reconcile_todo_list", pool=rec.pool.id))
     return redirect(url_for("registry.reconcile_upload"))
 
 

@@ -16,8 +16,10 @@ are for the talent units only): firm, category, date, support and an opaque pers
 ``P000123`` so a drill-down can see that two rows are one person.
 """
 from datetime import date
+from decimal import Decimal
 
-from core.indicators import Indicator
+from core.indicators import Indicator, Parts
+from registry.queries import place_column
 from talent import service
 from talent.models import HIGH_SKILL, MANAGEMENT, SMART_MAKER
 
@@ -78,8 +80,13 @@ def _category_metric(name: str, category: str, label_en: str, flow: bool = True)
     def compute(as_of: date) -> int:
         return service.count_persons(categories=(category,), **window(as_of))
 
+    def places(as_of: date, by: str) -> Parts:
+        counts = service.counted_places(categories=(category,), place=place_column(by), **window(as_of))
+        return Parts("count", {key: Decimal(n) for key, n in counts.items()})
+
     compute.__name__ = name
-    return Indicator(name, compute=compute, records=records, domain="talent", label_zh=category, label_en=label_en)
+    return Indicator(name, compute=compute, records=records, domain="talent", label_zh=category, label_en=label_en,
+                     places=places)
 
 
 _CATEGORY_METRICS = (

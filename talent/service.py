@@ -391,6 +391,21 @@ def counted_recognitions(as_of: date, categories, *, supported_only: bool = Fals
     return out
 
 
+def counted_places(as_of: date, categories, place, *, supported_only: bool = False,
+                   since: date | None = None) -> dict:
+    """{place: count} of counted_recognitions' rows (one per person and category, the earliest),
+    each placed by `place`, a column of its firm (registry.queries.place_column); plain rows."""
+    stmt = (_counted(as_of, categories, supported_only=supported_only, since=since)
+            .with_only_columns(Recognition.person_id, Recognition.category, place)
+            .outerjoin(Firm, Firm.id == Recognition.firm_id).order_by(Recognition.recognized_on, Recognition.id))
+    seen, out = set(), {}
+    for person_id, category, key in db.session.execute(stmt):
+        if (person_id, category) not in seen:
+            seen.add((person_id, category))
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
 def _teams_stmt(as_of: date, since: date | None = None):
     stmt = select(Team).where(Team.recognized_on <= as_of, Team.archived_at.is_(None))
     return stmt if since is None else stmt.where(Team.recognized_on >= since)

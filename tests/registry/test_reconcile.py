@@ -10,7 +10,7 @@ from core.db import db
 from core.errors import ServiceError
 from core.imports import undo_batch
 from registry import names, service
-from registry.models import Firm, PoolMembership
+from registry.models import Firm, PoolMembership, ReconcileTodo
 from registry.reconcile import ListError, ListRow, read_list, reconcile
 from registry.reconcile_apply import apply_reconciliation
 
@@ -144,7 +144,9 @@ def test_apply_enters_exits_creates_and_undo_restores(firms, pool, editor, make_
     done = apply_reconciliation(editor, rec, decisions={line_of_fuzzy: "skip"}, exits=[old.id])
     db.session.commit()
     assert (done.entered, done.created, done.exited) == (2, 1, 1)
-    assert done.todo == [{"line": 3, "name": "无代码的新企业有限公司", "code": ""}]
+    todo = db.session.get(ReconcileTodo, done.todo[0]["id"])
+    assert done.todo == [{"line": 3, "name": "无代码的新企业有限公司", "code": "", "id": todo.id}]
+    assert (todo.status, todo.pool_id, todo.as_of, todo.list_name) == ("open", pool.id, ON, "2026年市高成长企业")
     new_firm = service.find_firm(code)
     assert new_firm.name == "宁波新登记科技有限公司"
     m = service.current_membership(firms["dh"], pool, ON)
@@ -152,7 +154,7 @@ def test_apply_enters_exits_creates_and_undo_restores(firms, pool, editor, make_
     db.session.refresh(old)
     assert (old.exited_on, old.exit_reason) == (ON, "未列入2026年市高成长企业名单")
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.batch_id == done.batch_id)) == 4   # firm, 2 entries, 1 exit
+                             .where(AuditEntry.batch_id == done.batch_id)) == 5   # firm, 2 entries, 1 exit, 1 to-do
     from core.imports import ImportBatch
     undo_batch(db.session.get(ImportBatch, done.batch_id), editor)
     db.session.commit()
@@ -160,6 +162,7 @@ def test_apply_enters_exits_creates_and_undo_restores(firms, pool, editor, make_
     assert old.exited_on is None and old.exit_reason == ""
     assert service.current_membership(firms["dh"], pool, ON) is None
     assert db.session.get(Firm, new_firm.id).archived_at is not None
+    assert db.session.get(ReconcileTodo, todo.id) is None          # the batch's to-do goes with it
 
 
 def test_apply_confirm_and_correct(firms, pool, editor):
