@@ -16,7 +16,7 @@ from core.permissions import can, ensure, requires
 from core.redirects import safe_next
 from core.saving import act, save
 from core import dates
-from goals import definition, pace
+from goals import comments, definition, pace
 from goals import periods
 from goals import rollup as ru
 from goals import service
@@ -141,7 +141,7 @@ def goal_detail(key):
         can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (
             t.value, t.value_max) != (row.target.value, row.target.value_max)],
         decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(), period=period,
-        can_report=goal.kind == "reported" and can("goals.report", goal))
+        can_report=goal.kind == "reported" and can("goals.report", goal), history=comments.comments_of(goal))
 
 
 @bp.route("/g/<key>/report", methods=["GET", "POST"])

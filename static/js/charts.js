@@ -72,5 +72,17 @@
       series: [{type: "line", step: "end", data: spec.data.counts, name: spec.name}]});
   }
 
-  [sparks, goalTrend, financing, firmFacts, poolMonthly].forEach(function (draw) { draw(); });
+  function homeSparks() {  // home page: each headline card's trend (quarter ends recomputed from the records)
+    document.querySelectorAll(".card-spark[data-trend]").forEach(function (el) {
+      var pts = JSON.parse(el.dataset.trend);
+      if (!pts || pts.length < 2) { return; }
+      echarts.init(el).setOption({animation: false,
+        grid: {left: 2, right: 2, top: 4, bottom: 2},
+        xAxis: {type: "time", show: false}, yAxis: {type: "value", show: false, scale: true},
+        series: [{type: "line", data: pts, showSymbol: false, lineStyle: {width: 1.5, color: "#6c757d"},
+                  areaStyle: {color: "rgba(108,117,125,0.12)"}}]});
+    });
+  }
+
+  [sparks, goalTrend, financing, firmFacts, poolMonthly, homeSparks].forEach(function (draw) { draw(); });
 })();
