@@ -17,6 +17,7 @@ from core.domain import installed
 from core.home import HomeProvider, Panel, failed_imports
 from core.permissions import can
 from goals import reporting
+from goals.dashboard_data import trend
 from goals import rollup as ru
 from goals.models import DataQualityIssue, Goal, ReportedValue
 from incubation.queries import due_to_graduate
@@ -43,9 +44,9 @@ def is_reporter(user) -> bool:
 # --------------------------------------------------------------------------- managers
 
 def _trend(goal: Goal, today: date) -> list[list]:
-    """The goal's value at each quarter end, recomputed from the dated records (not the nightly
-    snapshots), so a trend is there from the day the records are imported."""
-    return [[d.isoformat(), float(v)] for d, v in ru.history(goal, today)]
+    """The goal's value at each year end and the last quarter ends, recomputed from the dated
+    records (not the nightly snapshots), so a trend is there from the day the records are imported."""
+    return dataversion.cached(("goals.trend", goal.id, today), lambda: trend(goal, today))
 
 
 def _card(row: ru.Row, today: date, lang: str) -> dict:
