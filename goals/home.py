@@ -108,8 +108,8 @@ def _findings(user) -> dict:
     if day is None or not domains:
         return {"day": day, "counts": {}, "items": [], "total": 0}
     where = (DataQualityIssue.day == day, DataQualityIssue.domain.in_(domains))
-    counts = dict(db.session.execute(select(DataQualityIssue.kind, func.count(DataQualityIssue.id))
-                                     .where(*where).group_by(DataQualityIssue.kind)).tuples())
+    counts = {kind: n for kind, n in db.session.execute(
+        select(DataQualityIssue.kind, func.count(DataQualityIssue.id)).where(*where).group_by(DataQualityIssue.kind))}
     items = [{"kind": i.kind, "firm_name": i.firm_name, "firm_id": i.firm_id, "uscc": i.uscc, "detail": i.detail}
              for i in db.session.scalars(select(DataQualityIssue).where(*where)
                                          .order_by(DataQualityIssue.kind, DataQualityIssue.firm_name)
