@@ -82,3 +82,12 @@ def latest_by_goal(goal_ids, as_of: date) -> dict[int, list[GoalComment]]:
             have = None
         out[c.goal_id] = (have or []) + [c]
     return out
+
+
+def recent(limit: int = 5, lang: str = "zh") -> list[dict]:
+    """The latest written comments across all goals, as plain values (the managers' home page)."""
+    stmt = (select(GoalComment).options(selectinload(GoalComment.unit), selectinload(GoalComment.goal))
+            .order_by(GoalComment.updated_at.desc(), GoalComment.id.desc()).limit(limit))
+    return [{"goal_key": c.goal.key, "goal": c.goal.name(lang), "period": c.period, "text": c.text,
+             "unit": (c.unit.name_en if lang == "en" and c.unit.name_en else c.unit.name_zh),
+             "updated_at": c.updated_at} for c in db.session.scalars(stmt)]

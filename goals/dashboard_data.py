@@ -103,12 +103,13 @@ def _expected_share(row) -> Decimal | None:
 
 
 def chart_data(groups, counts: dict, labels: dict, lang: str) -> dict:
-    """The charts' series: the status donut and, per group, each goal's progress against expected."""
+    """The charts' series: the status donut and, per group, the progress of each goal that has a
+    target and a figure against its expected-by-now (groups with no such goal are left out)."""
     cats = []
     for title, rows in groups:
         items = [{"key": r.goal.key, "name": r.goal.name(lang), "status": r.status or "none",
                   "progress": _pct(r.progress), "expected": _pct(_expected_share(r))}
-                 for r in rows if r.target is not None]
+                 for r in rows if r.target is not None and r.progress is not None]
         if items:
             cats.append({"title": title, "goals": items})
     return {"status": [{"key": k, "name": labels[k], "value": counts.get(k, 0)} for k in STATUS_ORDER],

@@ -16,7 +16,7 @@ from core.db import db
 from core.domain import installed
 from core.home import HomeProvider, Panel, failed_imports
 from core.permissions import can
-from goals import reporting
+from goals import comments, reporting
 from goals.dashboard_data import trend
 from goals import rollup as ru
 from goals.models import DataQualityIssue, Goal, ReportedValue
@@ -69,7 +69,7 @@ def _manager_summary(today: date, lang: str) -> dict:
     by_key = {r.goal.key: r for r in rows}
     cards = [_card(by_key[k], today, lang) for k in PIPELINES if k in by_key]
     return {"cards": cards, "counts": counts, "total": len(rows), "late_units": reporting.late_units(today),
-            "pending": pending_reviews()}
+            "pending": pending_reviews(), "comments": comments.recent(5, lang)}
 
 
 def manager_summary(today: date, lang: str) -> dict:

@@ -117,7 +117,7 @@
         grid: {left: 8, right: 24, top: 6, bottom: 20, containLabel: true},
         xAxis: {type: "value", max: 150, axisLabel: {formatter: "{value}%", fontSize: 10}},
         yAxis: {type: "category", data: goals.map(function (g) { return g.name; }),
-                axisLabel: {width: 190, overflow: "truncate", fontSize: 11}},
+                axisLabel: {width: 150, overflow: "truncate", fontSize: 11}},
         series: [
           {name: labels.progress, type: "bar", barMaxWidth: 14,
            data: goals.map(function (g) {
