@@ -71,7 +71,7 @@ def trends(rows, as_of: date) -> dict[int, list[list]]:
 
 # --------------------------------------------------------------------------- year over year
 
-def year_over_year(rows, as_of: date, unit_code: str | None = None) -> dict[int, dict]:
+def year_over_year(rows, as_of: date) -> dict[int, dict]:
     """{goal id: {"previous": value a year before (frozen when that date is closed), "change": now − then}}."""
     prev_day = year_before(as_of)
     goals = [r.goal for r in rows]

@@ -82,15 +82,15 @@ def dashboard():
     return render_template("goals/goal_dashboard.html", rows=rows, groups=groups, by=by,
                            as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
                            sparks=dd.trends(rows, as_of), lang=lang(), closed=closed, moved=moved,
-                           **_dashboard_extras(rows, groups, counts, as_of, unit_code))
+                           **_dashboard_extras(rows, groups, counts, as_of))
 
 
-def _dashboard_extras(rows, groups, counts, as_of: date, unit_code):
+def _dashboard_extras(rows, groups, counts, as_of: date):
     """Charts, year-over-year change, comments and (for approvers) reporting completeness."""
     labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
               "no_target": _("未设目标"), "none": _("无数据")}
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
-            "yoy": dd.year_over_year(rows, as_of, unit_code),
+            "yoy": dd.year_over_year(rows, as_of),
             "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of),
             "completeness": reporting.completeness(dates.today()) if can("goals.approve") else None,
             "deadline_days": reporting.DEADLINE_DAYS}

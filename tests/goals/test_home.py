@@ -261,3 +261,16 @@ def test_dashboard_trend_ends_with_the_frozen_figure_on_a_closed_date(app, manag
     goal = ru.get_goal("single_champion_pool")
     sparks = json.loads(re.search(r'id="spark-data">(.*?)</script>', html, re.S).group(1))
     assert sparks[str(goal.id)][-1] == ["2019-12-31", 2.0]          # as reported, not today's 1
+
+
+def test_home_pages_in_english(app, manager, kjj, login, kjj_reports):
+    for user, words in ((manager, ("Headline pipelines", "Units late with their reports", "To do")),
+                        (kjj, ("Goal figures to report", "Returned: 口径与统计局不一致", "Imports that failed"))):
+        client = login(user)
+        client.get("/lang/en")
+        html = client.get("/").get_data(as_text=True)
+        for word in words:
+            assert word in html, word
+        assert "重点指标" not in html and "待填报的目标数据" not in html
+    html = client.get("/goals/").get_data(as_text=True)
+    assert "Year on year" in html and "Progress charts" in html
