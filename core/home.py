@@ -7,11 +7,13 @@ Core owns the page and the badge but knows nothing of goals or bureaus: a domain
 The badge is computed once per data version per user (core.dataversion): a page load costs the
 one version read unless something was written since.
 """
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import dataversion, dates
 from core.db import db, utcnow
@@ -33,6 +35,7 @@ class HomeProvider:
 
 
 _PROVIDERS: list[HomeProvider] = []
+log = logging.getLogger(__name__)
 
 
 def register(provider: HomeProvider) -> None:
@@ -54,7 +57,11 @@ def awaiting(user) -> int:
     if not counters:
         return 0
     key = ("home.awaiting", user.id, dates.today())
-    return dataversion.cached(key, lambda: sum(fn(user) for fn in counters))
+    try:
+        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters))
+    except SQLAlchemyError:      # the badge is on every page, error pages included: never a second failure
+        log.exception("the navigation badge could not be counted")
+        return 0
 
 
 # --------------------------------------------------------------------------- imports that failed
