@@ -12,7 +12,8 @@ from typing import Callable
 import click
 from flask import Blueprint, Flask, current_app
 
-from core import api, imports, indicators, nav, records, scheduler, seed, timeline
+from core import api, home, imports, indicators, nav, records, scheduler, seed, timeline
+from core.home import HomeProvider
 from core.imports import ImportKind
 from core.indicators import Indicator
 from core.nav import NavItem
@@ -38,6 +39,7 @@ class Domain:
     metrics: tuple[Indicator, ...] = ()         # numbers goals/ can track, as of any date
     quality_checks: tuple[Callable, ...] = ()   # fn(today) -> [core.quality.Finding], run nightly by goals/
     commands: tuple[click.Command, ...] = ()    # `flask --app wsgi <command>`
+    home: HomeProvider | None = None            # panels of the home page and the nav badge's count
 
 
 def install(app: Flask, domain: Domain) -> None:
@@ -61,6 +63,8 @@ def install(app: Flask, domain: Domain) -> None:
         indicators.register(metric)
     for command in domain.commands:
         app.cli.add_command(command)
+    if domain.home is not None:
+        home.register(domain.home)
     app.extensions.setdefault(EXTENSION_KEY, []).append(domain)
 
 

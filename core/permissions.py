@@ -27,7 +27,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.target", "goals.close",
                           "talent.aggregate"}),
     "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
-                         "@own.personal", "goals.report", "goals.target", "talent.aggregate"}),
+                         "@own.personal", "goals.report", "goals.comment", "goals.target", "talent.aggregate"}),
     "viewer": frozenset({"account.self", "*.view", "@own.personal", "talent.aggregate"}),
 }
 

@@ -24,7 +24,8 @@ class ArchiveForm(FlaskForm):
 @bp.route("/")
 @requires("account.self")
 def home():
-    return render_template("core/home.html")
+    from core import home as home_panels
+    return render_template("core/home.html", panels=home_panels.panels(current_user))
 
 
 @bp.route("/health")

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from core.domain import Domain
 from core.nav import NavItem
-from goals import api, funnel_views, jobs, period_models, town_api, town_views, views_admin, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
+from goals import api, funnel_views, jobs, period_models, town_api, town_views, views_admin, views_home, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
 from goals.report_cli import funnel_cmd, towns_cmd
 from goals.cli import periods_cli, seed_plan_cmd
+from goals.home import HOME
 from goals.plan import seeder
 from goals.views import bp
 
@@ -22,5 +23,6 @@ NAV = (
 )
 
 DOMAIN = Domain(
-    name="goals", blueprint=bp, api=api.blp, nav=NAV, seeders=(seeder,), jobs=jobs.JOBS, commands=(seed_plan_cmd, periods_cli, towns_cmd, funnel_cmd),
+    name="goals", blueprint=bp, api=api.blp, nav=NAV, seeders=(seeder,), jobs=jobs.JOBS,
+    commands=(seed_plan_cmd, periods_cli, towns_cmd, funnel_cmd), home=HOME,
 )

@@ -63,3 +63,10 @@ class PeriodCloseForm(FlaskForm):
 
 class PeriodReopenForm(FlaskForm):
     reason = TextAreaField(_l("重新开放原因"), validators=[DataRequired(_l("请填写原因")), Length(max=2000)])
+
+
+class CommentForm(FlaskForm):
+    period = StringField(_l("分析期"), validators=[DataRequired(_l("请填写填报期")), Length(max=8)],
+                         description=_l("年度如 2019，季度如 2019-Q2"))
+    text = TextAreaField(_l("分析与建议"), validators=[DataRequired(_l("请填写分析与建议")), Length(max=4000)])
+    version = HiddenField()

@@ -91,9 +91,9 @@ def _mail(unit, message: str) -> int:
 def scan(today: date) -> list[DataQualityIssue]:
     """Run every installed domain's data-quality checks for `today`, replacing that day's earlier findings."""
     db.session.execute(delete(DataQualityIssue).where(DataQualityIssue.day == today))
-    issues = [DataQualityIssue(day=today, kind=f.kind, firm_id=f.firm_id, firm_name=f.firm_name, uscc=f.uscc,
-                               detail=f.detail)
-              for check in domain.quality_checks() for f in check(today)]
+    issues = [DataQualityIssue(day=today, kind=f.kind, domain=d.name, firm_id=f.firm_id, firm_name=f.firm_name,
+                               uscc=f.uscc, detail=f.detail)
+              for d in domain.installed() for check in d.quality_checks for f in check(today)]
     db.session.add_all(issues)
     db.session.flush()
     return issues

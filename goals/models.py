@@ -237,7 +237,36 @@ class DataQualityIssue(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(32))       # code_override | long_tenancy | missing_facts
+    domain: Mapped[str] = mapped_column(String(32), default="")   # the domain whose check found it (its data)
     firm_id: Mapped[int | None] = mapped_column(Integer)
     firm_name: Mapped[str] = mapped_column(String(255), default="")
     uscc: Mapped[str] = mapped_column(String(18), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class GoalComment(Versioned, Timestamped, db.Model):
+    """分析与建议: a responsible unit's analysis of a goal for one period ("2019" or "2019-Q2")."""
+
+    __tablename__ = "goals_comments"
+    __entity__ = "goals.comment"
+    __table_args__ = (UniqueConstraint("goal_id", "period", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals_goals.id"), index=True)
+    period: Mapped[str] = mapped_column(String(8))
+    period_end: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("core_units.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+
+    goal: Mapped[Goal] = relationship()
+    unit: Mapped[Unit] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.goal.name_zh if self.goal else self.goal_id} · {self.period}"
+
+    def owner_unit_codes(self) -> set[str]:
+        """Only the goal's responsible units may write its analysis."""
+        return self.goal.owner_unit_codes() if self.goal else set()

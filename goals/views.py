@@ -1,5 +1,5 @@
 """Goal pages: dashboard, goal page, export, unit page, the reporting workflow."""
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
@@ -16,7 +16,8 @@ from core.permissions import can, ensure, requires
 from core.redirects import safe_next
 from core.saving import act, save
 from core import dates
-from goals import definition, pace
+from goals import comments, definition, pace, reporting
+from goals import dashboard_data as dd
 from goals import periods
 from goals import rollup as ru
 from goals import service
@@ -55,11 +56,6 @@ def _units_with_goals() -> list[Unit]:
     return list(db.session.scalars(stmt))
 
 
-def _sparklines(rows, as_of: date) -> dict:
-    snaps = ru.snapshots([r.goal.id for r in rows], as_of, since=as_of - timedelta(days=366))
-    return {gid: [[s.day.isoformat(), float(s.value)] for s in items] for gid, items in snaps.items()}
-
-
 def _groups(rows, by: str):
     groups: dict = {}
     for row in rows:
@@ -82,9 +78,22 @@ def dashboard():
     counts = {}
     for row in rows:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
-    return render_template("goals/goal_dashboard.html", rows=rows, groups=_groups(rows, by), by=by,
+    groups = _groups(rows, by)
+    return render_template("goals/goal_dashboard.html", rows=rows, groups=groups, by=by,
                            as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
-                           sparks=_sparklines(rows, as_of), lang=lang(), closed=closed, moved=moved)
+                           sparks=dd.trends(rows, as_of), lang=lang(), closed=closed, moved=moved,
+                           **_dashboard_extras(rows, groups, counts, as_of))
+
+
+def _dashboard_extras(rows, groups, counts, as_of: date):
+    """Charts, year-over-year change, comments and (for approvers) reporting completeness."""
+    labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
+              "no_target": _("未设目标"), "none": _("无数据")}
+    return {"charts": dd.chart_data(groups, counts, labels, lang()),
+            "yoy": dd.year_over_year(rows, as_of),
+            "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of),
+            "completeness": reporting.completeness(dates.today()) if can("goals.approve") else None,
+            "deadline_days": reporting.DEADLINE_DAYS}
 
 
 @bp.route("/export.xlsx")
@@ -141,7 +150,7 @@ def goal_detail(key):
         can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (
             t.value, t.value_max) != (row.target.value, row.target.value_max)],
         decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(), period=period,
-        can_report=goal.kind == "reported" and can("goals.report", goal))
+        can_report=goal.kind == "reported" and can("goals.report", goal), history=comments.comments_of(goal))
 
 
 @bp.route("/g/<key>/report", methods=["GET", "POST"])

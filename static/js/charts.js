@@ -72,5 +72,69 @@
       series: [{type: "line", step: "end", data: spec.data.counts, name: spec.name}]});
   }
 
-  [sparks, goalTrend, financing, firmFacts, poolMonthly].forEach(function (draw) { draw(); });
+  function homeSparks() {  // home page: each headline card's trend (quarter ends recomputed from the records)
+    document.querySelectorAll(".card-spark[data-trend]").forEach(function (el) {
+      var pts = JSON.parse(el.dataset.trend);
+      if (!pts || pts.length < 2) { return; }
+      echarts.init(el).setOption({animation: false,
+        grid: {left: 2, right: 2, top: 4, bottom: 2},
+        xAxis: {type: "time", show: false}, yAxis: {type: "value", show: false, scale: true},
+        series: [{type: "line", data: pts, showSymbol: false, lineStyle: {width: 1.5, color: "#6c757d"},
+                  areaStyle: {color: "rgba(108,117,125,0.12)"}}]});
+    });
+  }
+
+  var STATUS_COLOURS = {achieved: "#198754", on_track: "#0d6efd", at_risk: "#ffc107", behind: "#dc3545",
+                       no_target: "#6c757d", none: "#ced4da"};
+
+  function dashboardCharts() {  // goals dashboard: status donut; progress against the expected line per group
+    var data = json("dashboard-chart-data"), labels = json("dashboard-chart-labels");
+    if (!data) { return; }
+    var charts = [];
+    var donut = document.getElementById("status-chart");
+    if (donut) {
+      var c = echarts.init(donut);
+      c.setOption({animation: false, tooltip: {trigger: "item"},
+        legend: {bottom: 0, itemWidth: 10, itemHeight: 10, textStyle: {fontSize: 11}},
+        series: [{type: "pie", radius: ["45%", "70%"], center: ["50%", "42%"], label: {show: false},
+          data: data.status.filter(function (s) { return s.value > 0; }).map(function (s) {
+            return {name: s.name, value: s.value, itemStyle: {color: STATUS_COLOURS[s.key]}};
+          })}]});
+      charts.push(c);
+    }
+    document.querySelectorAll(".progress-chart").forEach(function (el) {
+      var cat = data.categories[Number(el.dataset.index)];
+      if (!cat) { return; }
+      var goals = cat.goals.slice().reverse();      // the first goal on top
+      var cap = function (v) { return v === null ? null : Math.min(v, 150); };
+      var chart = echarts.init(el);
+      chart.setOption({animation: false,
+        tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, formatter: function (ps) {
+          var g = goals[ps[0].dataIndex];
+          return g.name + "<br>" + labels.progress + ": " + (g.progress === null ? "—" : g.progress + "%") +
+            "<br>" + labels.expected + ": " + (g.expected === null ? "—" : g.expected + "%");
+        }},
+        grid: {left: 8, right: 24, top: 6, bottom: 20, containLabel: true},
+        xAxis: {type: "value", max: 150, axisLabel: {formatter: "{value}%", fontSize: 10}},
+        yAxis: {type: "category", data: goals.map(function (g) { return g.name; }),
+                axisLabel: {width: 150, overflow: "truncate", fontSize: 11}},
+        series: [
+          {name: labels.progress, type: "bar", barMaxWidth: 14,
+           data: goals.map(function (g) {
+             return {value: cap(g.progress), itemStyle: {color: STATUS_COLOURS[g.status] || STATUS_COLOURS.none}};
+           }),
+           markLine: {silent: true, symbol: "none", lineStyle: {color: "#198754", type: "solid"},
+                      label: {show: false}, data: [{xAxis: 100}]}},
+          {name: labels.expected, type: "scatter", symbol: "rect", symbolSize: [3, 18],
+           itemStyle: {color: "#212529"}, data: goals.map(function (g) { return cap(g.expected); })}
+        ]});
+      charts.push(chart);
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    document.querySelectorAll(".collapse").forEach(function (el) {   // a chart drawn while hidden has no size
+      el.addEventListener("shown.bs.collapse", function () { charts.forEach(function (c) { c.resize(); }); });
+    });
+  }
+
+  [sparks, goalTrend, financing, firmFacts, poolMonthly, homeSparks, dashboardCharts].forEach(function (draw) { draw(); });
 })();

@@ -1,0 +1,83 @@
+"""The home page's panels and the navigation badge, contributed by the domains (`Domain.home`).
+
+Core owns the page and the badge but knows nothing of goals or bureaus: a domain declares a
+`HomeProvider` whose `panels(user)` returns what it shows on that user's home page and whose
+`awaiting(user)` counts what waits for the user (the badge, shown on every page).
+
+The badge is computed once per data version per user (core.dataversion): a page load costs the
+one version read unless something was written since.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from core import dataversion, dates
+from core.db import db, utcnow
+from core.import_batches import ImportBatch
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One block of the home page: a template and its context."""
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class HomeProvider:
+    panels: Callable            # fn(user) -> list[Panel]
+    awaiting: Callable | None = None   # fn(user) -> int: items waiting for the user's action
+
+
+_PROVIDERS: list[HomeProvider] = []
+log = logging.getLogger(__name__)
+
+
+def register(provider: HomeProvider) -> None:
+    """Add a domain's provider (core.domain.install); a provider is registered once."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+
+
+def panels(user) -> list[Panel]:
+    out = [p for prov in _PROVIDERS for p in prov.panels(user)]
+    return sorted(out, key=lambda p: p.order)
+
+
+def awaiting(user) -> int:
+    """What waits for `user` (the nav badge): one cached number per user, day and data version."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    counters = [p.awaiting for p in _PROVIDERS if p.awaiting is not None]
+    if not counters:
+        return 0
+    key = ("home.awaiting", user.id, dates.today())
+    try:
+        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters))
+    except SQLAlchemyError:      # the badge is on every page, error pages included: never a second failure
+        log.exception("the navigation badge could not be counted")
+        return 0
+
+
+# --------------------------------------------------------------------------- imports that failed
+
+FAILED_IMPORT_DAYS = 30
+
+
+def failed_imports(user, limit: int = 5) -> list:
+    """The user's recent imports that did not go through cleanly (rows rejected), newest first.
+
+    MERGE(imports): stand-in until core.import_jobs lands — replace the body with
+    `core.import_jobs.recent_for(user, limit)` filtered to failed jobs. Until then an import refused
+    as a whole leaves no batch, so only imports written with rejected rows (--skip-invalid) show.
+    """
+    since = utcnow() - timedelta(days=FAILED_IMPORT_DAYS)
+    stmt = (select(ImportBatch).where(ImportBatch.actor_id == user.id, ImportBatch.rejected > 0,
+                                      ImportBatch.created_at >= since)
+            .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
