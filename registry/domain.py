@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from registry import api, jobs, metrics, reconcile_views, service, spreadsheets, town_views  # noqa: F401 - pages on bp
+from registry import api, export_views, jobs, metrics, reconcile_views, service, spreadsheets, town_views  # noqa: F401 - pages on bp
 from registry.reconcile_cli import reconcile_cmd
 from registry.models import Firm, FirmFact, Pool, PoolMembership
 from registry.timeline import registry_items
