@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.domain import Domain
 from core.nav import NavItem
-from goals import api, export_views, funnel_views, jobs, period_models, town_views, views_admin, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
+from goals import api, briefing_views, export_views, funnel_views, jobs, period_models, town_views, views_admin, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
 from goals.cli import periods_cli, seed_plan_cmd
 from goals.plan import seeder
 from goals.views import bp
