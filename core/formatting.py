@@ -55,4 +55,6 @@ def localtime(value: Any, seconds: bool = False) -> str:
 
 def init_app(app) -> None:
     """Register the filters on the app's Jinja environment."""
-    app.jinja_env.filters.update(num=num, wan=wan, yi=yi, localtime=localtime)
+    from core.field_labels import action_label, field_label
+    app.jinja_env.filters.update(num=num, wan=wan, yi=yi, localtime=localtime, field_label=field_label,
+                                 action_label=action_label)
