@@ -198,7 +198,9 @@ def financing_edit(eid):
 @bp.route("/criteria")
 @requires("finance.view")
 def criteria_list():
+    # translated here: an English label holds "%", which Jinja's gettext would take for a placeholder
     return render_template("finance/criteria_list.html", boards=BOARDS, kinds=CRITERION_KINDS,
+                           kind_labels={k: _(v[0]) for k, v in CRITERION_KINDS.items()},
                            by_board={b: criteria.criteria_for(b) for b in BOARDS})
 
 

@@ -1,5 +1,6 @@
 """Pages speak to people: crawled as admin (with records in every domain), no page shows a raw key (pool keys,
-field names in snake_case), an ISO/UTC timestamp ('2026-11-29T08:00', '+00:00') or 'None'."""
+field names in snake_case), an ISO/UTC timestamp ('2026-11-29T08:00', '+00:00') or 'None', and every form
+field has a label."""
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -21,10 +22,12 @@ class _Text(HTMLParser):
     def __init__(self):
         super().__init__()
         self.parts, self._skip = [], 0
+        self.controls, self.label_for, self._in_label = [], set(), 0
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        self._control(tag, dict(attrs))
         for name, value in attrs:
             if name in ("placeholder", "title", "aria-label") and value:
                 self.parts.append(value)
@@ -32,16 +35,32 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+        if tag == "label" and self._in_label:
+            self._in_label -= 1
+
+    def _control(self, tag, attrs):
+        """Form controls, and whether each has a label (<label for>, a wrapping <label>, aria-label)."""
+        if tag == "label":
+            self._in_label += 1
+            if attrs.get("for"):
+                self.label_for.add(attrs["for"])
+        elif tag in ("input", "select", "textarea") and attrs.get("type") not in (
+                "hidden", "submit", "button", "reset", "image"):
+            labelled = self._in_label or attrs.get("aria-label") or attrs.get("aria-labelledby")
+            self.controls.append((attrs.get("id"), attrs.get("name"), bool(labelled)))
+
+    def unlabelled(self) -> list[str]:
+        return [name or cid or "?" for cid, name, ok in self.controls if not ok and cid not in self.label_for]
 
     def handle_data(self, data):
         if not self._skip and data.strip():
             self.parts.append(data.strip())
 
 
-def visible_text(html: str) -> str:
+def read_page(html: str) -> _Text:
     parser = _Text()
     parser.feed(html)
-    return "\n".join(parser.parts)
+    return parser
 
 
 def _pages(app) -> list[str]:
@@ -93,9 +112,11 @@ def test_no_raw_keys_timestamps_or_none_on_any_page(app, admin, login, lang):
     bad = {}
     for url in urls:
         resp = client.get(url)
+        assert resp.status_code < 500, url
         if resp.status_code != 200 or resp.mimetype != "text/html":
             continue
-        found = _problems(visible_text(resp.get_data(as_text=True)), lang)
+        page = read_page(resp.get_data(as_text=True))
+        found = _problems("\n".join(page.parts), lang) + [f"field without a label: {n}" for n in page.unlabelled()]
         if found:
             bad[url] = sorted(set(found))[:8]
-    assert not bad, bad
+    assert not bad, "\n".join(f"{u}: {v}" for u, v in bad.items())
