@@ -67,7 +67,7 @@ def test_briefing_prints_a4_landscape_with_date_figures_and_page_numbers(server,
     page.emulate_media(media="print")      # the browser's own print: print CSS, @page A4 landscape
     reader, text = _text(page.pdf(prefer_css_page_size=True, print_background=True))
     _assert_a4_landscape(reader)
-    assert today in text and first_goal in text and f"目标总数" in text and total in text
+    assert today in text and first_goal in text and "目标总数" in text and total in text
     assert "退出登录" not in text          # the navigation bar is not printed
     page.emulate_media(media="screen")
 
