@@ -18,7 +18,7 @@ $(BIN)/activate:
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[pdf]"
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed

@@ -137,8 +137,9 @@ def _core_parts(app: Flask) -> None:
     app.cli.add_command(import_cli.import_cli)
     app.jinja_env.globals.update(can=can, nav_items=nav.items, get_locale=get_locale,
                                  current_user=current_user)
-    from core import home
-    app.jinja_env.globals.update(awaiting_count=lambda: home.awaiting(current_user))
+    from core import exports, formatting, home
+    app.jinja_env.globals.update(awaiting_count=lambda: home.awaiting(current_user), export_url=exports.export_url)
+    formatting.init_app(app)
     from core import scheduler
     scheduler.init_app(app)
 

@@ -193,8 +193,9 @@ def apply_financing(row: FinancingRow, ctx) -> str:
 
 # ----------------------------------------------------------------------------- exports
 
-def candidate_table(candidates, *, personal: bool) -> tuple[list[str], list[list]]:
-    """Export rows in the import layout (so an exported file can be edited and re-imported)."""
+def candidate_table(candidates, *, personal: bool, en: bool = False) -> tuple[list[str], list[list]]:
+    """Export rows in the import layout (so an exported file can be edited and re-imported); English
+    headers with `en` (the importer reads both)."""
     cols = [c for c in CANDIDATE_COLUMNS if personal or not c.sensitive]
     rows = []
     for c in candidates:
@@ -204,7 +205,11 @@ def candidate_table(candidates, *, personal: bool) -> tuple[list[str], list[list
                   "auditor": c.auditor, "expected_year": c.expected_year, "contact_name": c.contact_name,
                   "contact_phone": c.contact_phone, "remark": c.note}
         rows.append([record[col.key] for col in cols])
-    return [col.label_zh for col in cols], rows
+    return [_label(col, en) for col in cols], rows
+
+
+def _label(col, en: bool) -> str:
+    return col.label_en if en and col.label_en else col.label_zh
 
 
 def _last_note(cand) -> str:
@@ -212,8 +217,8 @@ def _last_note(cand) -> str:
     return steps[-1].note if steps else ""
 
 
-def financing_table(events) -> tuple[list[str], list[list]]:
-    headers = [c.label_zh for c in FINANCING_COLUMNS]
+def financing_table(events, *, en: bool = False) -> tuple[list[str], list[list]]:
+    headers = [_label(c, en) for c in FINANCING_COLUMNS]
     rows = [[e.firm.uscc, e.firm.name, e.kind, e.amount, e.on, e.note] for e in events]
     return headers, rows
 

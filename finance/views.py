@@ -3,7 +3,7 @@ import io
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from core import dates
@@ -68,8 +68,14 @@ def candidate_list():
 @requires("finance.export")
 def candidate_export():
     personal = can("finance.personal")
-    headers, rows = spreadsheets.candidate_table(service.list_candidates(open_only=False), personal=personal)
-    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name="拟上市企业"), "ipo-candidates.xlsx")
+    show = request.args.get("show", "all")   # the list's filters (the button carries them); all without
+    candidates = service.list_candidates(open_only=show == "open", board=request.args.get("board") or None)
+    headers, rows = spreadsheets.candidate_table(candidates, personal=personal, en=_en())
+    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=_("拟上市企业")), "ipo-candidates.xlsx")
+
+
+def _en() -> bool:
+    return str(get_locale()) == "en"
 
 
 @bp.route("/candidates/new", methods=["GET", "POST"])
@@ -152,8 +158,8 @@ def financing_list():
 @requires("finance.export")
 def financing_export():
     year = _year_arg(dates.today().year)
-    headers, rows = spreadsheets.financing_table(service.financing_events(year=year))
-    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=f"直接融资{year}",
+    headers, rows = spreadsheets.financing_table(service.financing_events(year=year), en=_en())
+    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=_("直接融资%(year)s", year=year),
                                     column_types={3: "money", 4: "date"}), f"financing-{year}.xlsx")
 
 
@@ -192,7 +198,9 @@ def financing_edit(eid):
 @bp.route("/criteria")
 @requires("finance.view")
 def criteria_list():
+    # translated here: an English label holds "%", which Jinja's gettext would take for a placeholder
     return render_template("finance/criteria_list.html", boards=BOARDS, kinds=CRITERION_KINDS,
+                           kind_labels={k: _(v[0]) for k, v in CRITERION_KINDS.items()},
                            by_board={b: criteria.criteria_for(b) for b in BOARDS})
 
 

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.domain import Domain
 from core.nav import NavItem
-from goals import api, funnel_views, jobs, period_models, town_api, town_views, views_admin, views_home, views_periods  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
+from goals import (api, briefing_views, export_views, funnel_views, jobs, period_models, town_api,  # noqa: F401 - page modules add routes to views.bp; period_models registers its tables
+                   town_views, views_admin, views_home, views_periods)
 from goals.report_cli import funnel_cmd, towns_cmd
 from goals.cli import periods_cli, seed_plan_cmd
 from goals.home import HOME

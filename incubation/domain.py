@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from incubation import api, jobs, metrics, rd_views, spreadsheets  # noqa: F401 - rd_views adds its routes to views.bp
+from incubation import api, export_views, jobs, metrics, rd_views, spreadsheets  # noqa: F401 - rd_views, export_views add routes to views.bp
 from incubation.models import Alliance, AllianceMember, Carrier, MakerCount, RDInstitution, Tenancy
 from incubation.timeline import tenancy_items
 from incubation.views import bp

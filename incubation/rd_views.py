@@ -18,12 +18,23 @@ from incubation.views import bp
 @requires("incubation.view")
 def institution_list():
     level = request.args.get("level", "")
+    return render_template("incubation/institution_list.html", institutions=institutions_of_level(level),
+                           level=level, levels=INSTITUTION_LEVELS)
+
+
+def institutions_of_level(level: str) -> list[RDInstitution]:
+    """Live R&D institutions of `level` (every level when it is not one), latest recognitions first."""
     stmt = select(RDInstitution).where(RDInstitution.archived_at.is_(None)).options(selectinload(RDInstitution.firm))
     if level in INSTITUTION_LEVELS:
         stmt = stmt.where(RDInstitution.level == level)
-    rows = db.session.scalars(stmt.order_by(RDInstitution.recognized_on.desc(), RDInstitution.id)).all()
-    return render_template("incubation/institution_list.html", institutions=rows, level=level,
-                           levels=INSTITUTION_LEVELS)
+    return db.session.scalars(stmt.order_by(RDInstitution.recognized_on.desc(), RDInstitution.id)).all()
+
+
+def live_alliances() -> list[Alliance]:
+    """Live alliances, newest first, with members and lead firm loaded."""
+    return db.session.scalars(select(Alliance).where(Alliance.archived_at.is_(None))
+                              .options(selectinload(Alliance.members), selectinload(Alliance.lead_firm))
+                              .order_by(Alliance.founded_on.desc())).all()
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
@@ -60,10 +71,7 @@ def institution_edit(inst_id):
 @bp.route("/alliances")
 @requires("incubation.view")
 def alliance_list():
-    rows = db.session.scalars(select(Alliance).where(Alliance.archived_at.is_(None))
-                              .options(selectinload(Alliance.members), selectinload(Alliance.lead_firm))
-                              .order_by(Alliance.founded_on.desc())).all()
-    return render_template("incubation/alliance_list.html", alliances=rows)
+    return render_template("incubation/alliance_list.html", alliances=live_alliances())
 
 
 @bp.route("/alliances/new", methods=["GET", "POST"])

@@ -66,13 +66,18 @@ def metric_records(name):
 @bp.route("/carriers")
 @requires("incubation.view")
 def carrier_list():
-    ctype = request.args.get("type", "")
-    ctype = ctype if ctype in CARRIER_TYPES else ""
+    ctype = carrier_type_arg()
     rows = queries.carriers(carrier_type=ctype or None)
     today = dates.today()
     counts = {c.id: service.tenancy_counts(c, today)[0] for c in rows}
     return render_template("incubation/carrier_list.html", carriers=rows, counts=counts, ctype=ctype,
                            types=CARRIER_TYPES, today=today)
+
+
+def carrier_type_arg() -> str:
+    """The ?type= filter of the carrier list ('' for every type)."""
+    ctype = request.args.get("type", "")
+    return ctype if ctype in CARRIER_TYPES else ""
 
 
 @bp.route("/carriers/new", methods=["GET", "POST"])
@@ -150,13 +155,18 @@ def maker_count_save(carrier_id):
 @requires("incubation.view")
 def tenancy_list():
     status = request.args.get("status", "current")
+    return render_template("incubation/tenancy_list.html", tenancies=tenancies_by_status(status, limit=1000),
+                           status=status)
+
+
+def tenancies_by_status(status: str, limit: int | None = None) -> list[Tenancy]:
+    """Live tenancies, newest entries first: 'current' (not left), 'left', or any other value for all."""
     stmt = select(Tenancy).where(Tenancy.archived_at.is_(None))
     if status == "current":
         stmt = stmt.where(Tenancy.left_on.is_(None))
     elif status == "left":
         stmt = stmt.where(Tenancy.left_on.is_not(None))
-    rows = db.session.scalars(stmt.order_by(Tenancy.entered_on.desc(), Tenancy.id.desc()).limit(1000)).all()
-    return render_template("incubation/tenancy_list.html", tenancies=rows, status=status)
+    return db.session.scalars(stmt.order_by(Tenancy.entered_on.desc(), Tenancy.id.desc()).limit(limit)).all()
 
 
 @bp.route("/tenancies/new", methods=["GET", "POST"])

@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from registry import (api, jobs, metrics, reconcile_api, reconcile_todo_views, reconcile_views,  # noqa: F401 - pages on bp
-                      service, spreadsheets, town_views)
+from registry import (api, export_views, jobs, metrics, reconcile_api, reconcile_todo_views,  # noqa: F401 - pages on bp
+                      reconcile_views, service, spreadsheets, town_views)
 from registry.reconcile_cli import reconcile_cmd
 from registry.models import Firm, FirmFact, Pool, PoolMembership, ReconcileTodo
 from registry.timeline import registry_items

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from core.domain import Domain
 from core.nav import NavItem
 from core.records import Entity
-from talent import api, metrics, spreadsheets
+from talent import api, export_views, metrics, spreadsheets  # noqa: F401 - export_views adds routes to views.bp
 from talent.models import Person, Recognition, Team, TeamMember
 from talent.timeline import talent_items
 from talent.views import bp
