@@ -7,9 +7,10 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
-from core import indicators
+from core import dataversion, indicators
 from core.auth.models import Unit
 from core.db import db
 from core.permissions import can, ensure, requires
@@ -78,13 +79,20 @@ def dashboard():
     as_of = as_of_arg()
     unit_code = request.args.get("unit") or None
     by = "unit" if request.args.get("by") == "unit" else "category"
+    # the figures' HTML once per data version (core.dataversion): a committed write anywhere recomputes it
+    key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"))
+    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)))
+    return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
+                           units=_units_with_goals(), lang=lang())
+
+
+def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
     rows, closed, moved = periods.reported_rows(ru.rollup_rows(as_of, unit_code), as_of)
     counts = {}
     for row in rows:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
-    return render_template("goals/goal_dashboard.html", rows=rows, groups=_groups(rows, by), by=by,
-                           as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
-                           sparks=_sparklines(rows, as_of), lang=lang(), closed=closed, moved=moved)
+    return render_template("goals/_dashboard_body.html", rows=rows, groups=_groups(rows, by), as_of=as_of,
+                           counts=counts, sparks=_sparklines(rows, as_of), lang=lang(), closed=closed, moved=moved)
 
 
 @bp.route("/export.xlsx")

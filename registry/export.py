@@ -40,11 +40,10 @@ def rows(flt: queries.FirmFilter, today: date):
 
     order = queries.SORTS[flt.sort]
     stmt = (select(*_COLUMNS).where(*queries.conditions(flt, today))
-            .order_by(order.desc() if flt.desc else order.asc(), Firm.id)
-            .execution_options(yield_per=CHUNK))
+            .order_by(order.desc() if flt.desc else order.asc(), Firm.id))
     for (uscc, name, former, registered_on, firm_type, legal_rep, capital_raw, capital_amount, currency,
          scope, address, town, park, industry_code, sector, above, high_tech, listed, stock, override) \
-            in db.session.execute(stmt):
+            in db.session.connection().execution_options(yield_per=CHUNK).execute(stmt):
         yield (uscc, name, "；".join(n for n in (former or "").split(NAME_SEPARATOR) if n), registered_on,
                firm_type, legal_rep, capital_raw, capital_amount, currency, scope, address,
                towns.get(town, town or ""), park, industry(industry_code), sector, _yes(above), _yes(high_tech),
