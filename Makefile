@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-WORKERS ?= 4
+# gunicorn: 2 gthread workers × 4 threads, chosen by `make loadtest` (README, bench/RESULTS.md)
+WORKERS ?= 2
+THREADS ?= 4
+# make loadtest LOADTEST_ARGS="--configs sync:2,sync:4,gthread:2x4" compares worker configurations
+LOADTEST_ARGS ?=
 # pytest-xdist processes of `make test` (on PostgreSQL each worker gets a database of its own)
 TEST_WORKERS ?= 2
 BACKUP_DIR ?= backups
@@ -43,7 +47,7 @@ run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: seed
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 scheduler: migrate
 	$(FLASK) scheduler
@@ -61,7 +65,7 @@ bench: dev-install
 
 loadtest: dev-install
 	$(BIN)/pip install -q -e ".[bench]"
-	$(BIN)/python -m bench.loadtest
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 # make backup [BACKUP_DIR=backups]: a new file per run (mode 0600), never a partial one
 backup: $(VENV)/.installed

@@ -7,6 +7,7 @@ the records counted (computed goals) or the approved reported values (reported g
 import re
 
 import marshmallow as ma
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_smorest import abort
@@ -97,9 +98,10 @@ def goal_list(args):
     closed, `live_actual` the figure recomputed from today's data, `closed_at` when it was closed.
     """
     as_of, unit, lang = args.get("as_of") or dates.today(), args.get("unit"), _lang(args)
-    # the whole body once per data version (core.dataversion): any committed write anywhere recomputes it
-    return dataversion.cached(("goals_api", as_of, unit, lang), lambda: periods.reported_dicts(
-        service.rollup(as_of, unit_code=unit, lang=lang), as_of))
+    # the serialised body once per data version (core.dataversion): any committed write anywhere recomputes it
+    body = dataversion.cached(("goals_api_json", as_of, unit, lang), lambda: current_app.json.dumps(
+        GoalSchema(many=True).dump(periods.reported_dicts(service.rollup(as_of, unit_code=unit, lang=lang), as_of))))
+    return current_app.response_class(body + "\n", mimetype="application/json")
 
 
 @blp.route("/goals/<string:key>/records")

@@ -7,9 +7,10 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
-from core import indicators
+from core import dataversion, indicators
 from core.auth.models import Unit
 from core.db import db
 from core.permissions import can, ensure, requires
@@ -74,26 +75,34 @@ def dashboard():
     as_of = as_of_arg()
     unit_code = request.args.get("unit") or None
     by = "unit" if request.args.get("by") == "unit" else "category"
+    # the figures' HTML once per data version (core.dataversion): a committed write anywhere recomputes it
+    key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"))
+    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)))
+    # reporting completeness follows today and the user's permission: outside the cached body
+    completeness = reporting.completeness(dates.today()) if can("goals.approve") else None
+    return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
+                           units=_units_with_goals(), lang=lang(), completeness=completeness,
+                           deadline_days=reporting.DEADLINE_DAYS)
+
+
+def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
     rows, closed, moved = periods.reported_rows(ru.rollup_rows(as_of, unit_code), as_of)
     counts = {}
     for row in rows:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
     groups = _groups(rows, by)
-    return render_template("goals/goal_dashboard.html", rows=rows, groups=groups, by=by,
-                           as_of=as_of, unit_code=unit_code, units=_units_with_goals(), counts=counts,
-                           sparks=dd.trends(rows, as_of), lang=lang(), closed=closed, moved=moved,
+    return render_template("goals/_dashboard_body.html", rows=rows, groups=groups, by=by, as_of=as_of,
+                           counts=counts, sparks=dd.trends(rows, as_of), lang=lang(), closed=closed, moved=moved,
                            **_dashboard_extras(rows, groups, counts, as_of))
 
 
 def _dashboard_extras(rows, groups, counts, as_of: date):
-    """Charts, year-over-year change, comments and (for approvers) reporting completeness."""
+    """Charts, year-over-year change and comments (all follow the data version, none the user)."""
     labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
               "no_target": _("未设目标"), "none": _("无数据")}
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
             "yoy": dd.year_over_year(rows, as_of),
-            "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of),
-            "completeness": reporting.completeness(dates.today()) if can("goals.approve") else None,
-            "deadline_days": reporting.DEADLINE_DAYS}
+            "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of)}
 
 
 @bp.route("/export.xlsx")

@@ -1,9 +1,9 @@
 """Registry pages: firm list/export, firm page and forms, facts, pools, merge."""
 import calendar
+import os
 from datetime import date
-from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,8 +15,8 @@ from core.db import db
 from core.permissions import get_in_scope_or_404, requires
 from core.redirects import safe_next
 from core.saving import act, flash_errors, save
-from core.tabular import write_xlsx
-from registry import queries, reference, service, uscc as uscc_mod
+from core.tabular.xlsx_stream import content_disposition, stream_file
+from registry import export, queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
 from registry.forms import EnterPoolForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm, ReviewForm
 from registry.models import PARKS, Firm, Pool, PoolMembership
@@ -66,28 +66,22 @@ def firm_list():
                            towns=reference.towns(), parks=PARKS, pools=service.active_pools())
 
 
-EXPORT_HEADERS = ("统一社会信用代码", "企业名称", "曾用名", "成立日期", "企业类型", "法定代表人", "注册资本",
-                  "注册资本（万）", "币种", "经营范围", "注册地址", "所属街道/镇", "园区", "所属行业", "产业类别",
-                  "规上", "高新技术企业", "上市", "股票代码", "信用代码校验例外理由")
-
-
-def _export_row(f: Firm):
-    yes = lambda v: "是" if v else "否"  # noqa: E731
-    return (f.uscc, f.name, "；".join(f.former_names or []), f.registered_on, f.firm_type, f.legal_rep,
-            f.capital_raw, f.capital_amount, f.capital_currency, f.business_scope, f.address,
-            town_name(f.town_code), f.park, industry_label(f.industry_code), f.plan_sector, yes(f.above_scale),
-            yes(f.high_tech), yes(f.listed), f.stock_code, f.code_override_reason)
-
-
 @bp.route("/export.xlsx")
 @requires("registry.export")
 def firm_export():
+    """Every firm of the list's filter: written in constant memory to a temporary file, then streamed
+    (with its length, so the browser shows the download's progress)."""
     flt = queries.FirmFilter.from_args(request.args)
-    rows = (_export_row(f) for f in queries.export_rows(flt, dates.today()))
-    data = write_xlsx(EXPORT_HEADERS, rows, sheet_name="企业库", column_types={0: "text", 3: "date", 7: "number"})
+    path, _count = export.write_file(flt, dates.today())
     name = f"firms-{dates.today().isoformat()}.xlsx"
-    return send_file(BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp = Response(stream_file(path), direct_passthrough=True,
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp.headers["Content-Length"] = str(os.path.getsize(path))
+    resp.headers["Content-Disposition"] = content_disposition(name)
+    ticket = request.args.get("ticket", "")
+    if ticket.isalnum() and len(ticket) <= 32:     # static/js/firm_export.js: the file is ready
+        resp.set_cookie("yz_export", ticket, max_age=60, samesite="Lax")
+    return resp
 
 
 # ----------------------------------------------------------------------------- firm page and forms

