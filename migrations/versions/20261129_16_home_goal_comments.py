@@ -1,7 +1,7 @@
 """goals: comments per goal and period (goals_comments, 分析与建议); the domain of a data-quality finding
 
 Revision ID: 3c9e1d2a7f40
-Revises: 7b5a6bbdef4a
+Revises: 3c9e14d0a7f2
 Create Date: 2026-11-29 16:05:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '3c9e1d2a7f40'
-down_revision = '7b5a6bbdef4a'
+down_revision = '3c9e14d0a7f2'
 branch_labels = None
 depends_on = None
 
