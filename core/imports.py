@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import tabular
+from core import text as unsafe_text
 from core.audit import service as audit
 from core.db import db, deferred_indexes, refresh_statistics
 from core.errors import ServiceError
@@ -328,6 +329,8 @@ def param_problems(kind: ImportKind, params: dict) -> list[dict]:
         elif len(value) > param.max_length:
             problems.append(_err(None, None, _("参数“%(p)s”过长（最多 %(n)s 个字符）", p=param_label(param),
                                                n=param.max_length)))
+        elif unsafe_text.problem(value):
+            problems.append(_err(None, None, f"{param_label(param)}：{unsafe_text.problem(value)}"))
     return problems
 
 
