@@ -29,6 +29,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from core import text as unsafe_text
 from core.db import db
 from core.errors import ServiceError, StaleRecordError
 from core.permissions import get_in_scope_or_404, requires
@@ -83,13 +84,24 @@ class USCCField(ma.fields.String):
 
 
 class Text(ma.fields.String):
-    """A string without NUL or lone surrogates (PostgreSQL and UTF-8 refuse them), stripped."""
+    """A string without lone surrogates (UTF-8 refuses them) or the characters core.text refuses (control
+    characters, direction overrides, zero-width characters; tab and line breaks only with ``multiline``,
+    for notes and other free text), stripped. The API has nowhere to show a warning, so it refuses."""
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.multiline = multiline
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+        if any("\ud800" <= c <= "\udfff" for c in text):
             raise ma.ValidationError(_("含有无效字符"))
-        return text.strip()
+        stripped = text.strip()
+        message = (unsafe_text.problem(stripped, multiline=self.multiline)
+                   or unsafe_text.problem(text, multiline=True))     # also at the ends strip() cut off
+        if message:
+            raise ma.ValidationError(message)
+        return stripped
 
 
 def Day(**kwargs):  # noqa: N802 - a field factory

@@ -4,6 +4,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from core import text as unsafe_text
 from core.audit import service as audit
 from core.auth import service as auth
 from core.db import db
@@ -20,11 +21,11 @@ def _fail(message: str, code: int = 2):
 
 
 @users_cli.command("create")
-@click.argument("name")
+@click.argument("name", callback=unsafe_text.click_line)
 @click.option("--unit", required=True, help="unit code or Chinese name, e.g. kjj or 区科技局")
 @click.option("--role", required=True, help="admin | manager | editor | viewer")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
-@click.option("--display-name", default="")
+@click.option("--display-name", default="", callback=unsafe_text.click_line)
 def users_create(name, unit, role, password_stdin, display_name):
     """Create a user (password from a prompt, or from stdin with --password-stdin)."""
     if role not in ("admin", "manager", "editor", "viewer"):

@@ -6,7 +6,7 @@ from flask import (abort, current_app, flash, redirect, render_template, request
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField

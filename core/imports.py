@@ -9,14 +9,17 @@ each write's audit entry belongs to the batch.
 """
 import gc
 import logging
+import random
+import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import tabular
+from core import text as unsafe_text
 from core.audit import service as audit
 from core.db import db, deferred_indexes, refresh_statistics
 from core.errors import ServiceError
@@ -61,11 +64,19 @@ class ImportKind:
     # rows rebuilds their indexes once at the end instead of growing them row by row
     # (core.db.deferred_indexes).
     bulk_tables: tuple[str, ...] = ()
+    # The order rows are written in (default: by the row's credit code, `uscc`, file order among
+    # equals): two imports naming the same firms then lock them in the same order and never deadlock.
+    order: Callable[[Any], Any] | None = None
 
 
 CHUNK = 2000
 ANALYZE_AFTER = 1000    # rows written by one import after which the planner's statistics are refreshed
 KEEP_ROWS = 50          # rows of the file kept after parsing, for the upload page's preview
+ATTEMPTS = 4            # runs of one import before a collision with concurrent writes is refused
+BACKOFF = 0.25          # seconds before the second run; doubled for each further one (with jitter)
+# PostgreSQL: serialization_failure, deadlock_detected; SQLite says so in its message
+_TRANSIENT_STATES = frozenset({"40001", "40P01"})
+_SQLITE_TRANSIENT = ("database is locked", "database table is locked")
 
 
 @dataclass
@@ -318,6 +329,8 @@ def param_problems(kind: ImportKind, params: dict) -> list[dict]:
         elif len(value) > param.max_length:
             problems.append(_err(None, None, _("参数“%(p)s”过长（最多 %(n)s 个字符）", p=param_label(param),
                                                n=param.max_length)))
+        elif unsafe_text.problem(value):
+            problems.append(_err(None, None, f"{param_label(param)}：{unsafe_text.problem(value)}"))
     return problems
 
 
@@ -345,6 +358,7 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
     db.session.add(batch)
     db.session.flush()
     ctx.batch_id = result.batch_id = batch.id
+    rows.sort(key=lambda item: _write_order(kind, item[1]))
     _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid)
     result.errors.sort(key=lambda e: (e["row"] or 0))
     if dry_run or (result.errors and not skip_invalid):
@@ -360,13 +374,17 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
 
 
 def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
-                      dry_run: bool = False, skip_invalid: bool = False, attempts: int = 3,
+                      dry_run: bool = False, skip_invalid: bool = False, attempts: int = ATTEMPTS,
                       upload: Upload | None = None) -> ImportResult:
     """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
 
     Another import committing the same credit codes at the same moment makes our flush or commit
-    fail on a unique index; the whole file is then rolled back and run again (the second run sees
-    the other import's rows and updates them). After `attempts` a clean refusal is returned.
+    fail on a unique index, or (PostgreSQL) be chosen as a deadlock's victim or fail serialization;
+    SQLite may stay locked by another writer beyond its busy timeout. The whole file is then rolled
+    back and run again in a fresh transaction after a growing pause (the next run sees the other
+    import's rows and updates them) — never a part of it. After `attempts` a clean refusal is returned.
+    Rows are written in credit-code order (`_write_order`), so opposite orders in two files cannot
+    deadlock in the first place.
     """
     for attempt in range(1, attempts + 1):
         try:
@@ -379,11 +397,38 @@ def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, acto
             else:
                 db.session.rollback()
             return result
-        except IntegrityError:
+        except DBAPIError as exc:
             db.session.rollback()
-            log.warning("import %s of %s collided with a concurrent write (attempt %d of %d)",
-                        kind_name, filename, attempt, attempts)
+            if not _retryable(exc):
+                raise
+            log.warning("import %s of %s collided with a concurrent write (attempt %d of %d): %s",
+                        kind_name, filename, attempt, attempts, type(getattr(exc, "orig", exc)).__name__)
+            if attempt < attempts:
+                time.sleep(_pause(attempt))
     return ImportResult(errors=[_err(None, None, _("与同时进行的其他导入发生冲突，未写入任何数据，请稍后重试"))])
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A collision with a concurrent write that a fresh run can get past: a unique index another
+    transaction filled first, a deadlock or serialization failure, a SQLite lock held too long."""
+    if isinstance(exc, IntegrityError):
+        return True
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state in _TRANSIENT_STATES or any(text in str(orig) for text in _SQLITE_TRANSIENT)
+
+
+def _pause(attempt: int) -> float:
+    """Seconds to wait after the failed `attempt`: doubling, with jitter so two losers do not meet again."""
+    return BACKOFF * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+
+
+def _write_order(kind: ImportKind, parsed) -> tuple:
+    """Sort key of a parsed row: the kind's own order, else its credit code (rows without one first)."""
+    if kind.order is not None:
+        return (kind.order(parsed),)
+    code = getattr(parsed, "uscc", None)
+    return (code is not None, str(code or ""))
 
 
 def _fresh(upload: Upload | None) -> Upload | None:

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from sqlalchemy import text
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length

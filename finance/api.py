@@ -86,13 +86,13 @@ class CandidateCreateSchema(ma.Schema):
     expected_year = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=2000, max=2100))
     contact_name = Text(load_default="", validate=ma.validate.Length(max=64))
     contact_phone = Text(load_default="", validate=ma.validate.Length(max=32))
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class StageMoveSchema(ma.Schema):
     stage = ma.fields.String(required=True, validate=ma.validate.OneOf(ALL_STAGES))
     on = Day(required=True)
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
     stock_code = Text(allow_none=True, validate=ma.validate.Length(max=16),
                       metadata={"description": "required for 上市"})
 
@@ -123,7 +123,7 @@ class FinancingCreateSchema(ma.Schema):
     amount = Amount(required=True, maximum=int(MAX_AMOUNT), exclusive_minimum=True, exclusive_maximum=False,
                     metadata={"description": "万元, > 0"})
     on = Day(required=True)
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class AnnualTotalSchema(ma.Schema):

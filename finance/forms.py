@@ -1,6 +1,6 @@
 """Finance forms: shape only (presence, length, format, choices); rules live in the service."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import text as unsafe_text
 from core.auth.models import User
 from core.db import db
 from core.errors import ServiceError
@@ -66,7 +67,7 @@ def _run(action) -> None:
 
 @periods_cli.command("close")
 @click.argument("day", callback=_day)
-@click.option("--note", default="", help="说明 / note")
+@click.option("--note", default="", callback=unsafe_text.click_text, help="说明 / note")
 @click.option("--as-user", default=None, help="actor recorded in the audit trail (default: system)")
 def periods_close(day, note, as_user):
     """Close the period ending on DAY (YYYY-MM-DD, a year or quarter end): freeze every goal's figure."""
@@ -77,7 +78,7 @@ def periods_close(day, note, as_user):
 
 @periods_cli.command("reopen")
 @click.argument("day", callback=_day)
-@click.option("--reason", required=True, help="重新开放原因 / why (required)")
+@click.option("--reason", required=True, callback=unsafe_text.click_text, help="重新开放原因 / why (required)")
 @click.option("--as-user", default=None, help="actor recorded in the audit trail (default: system)")
 def periods_reopen(day, reason, as_user):
     """Reopen the closed period of DAY (admins); the reason is audited."""

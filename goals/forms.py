@@ -1,6 +1,6 @@
 """Forms of goals/: shape only; the rules are in goals.service."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional

@@ -56,7 +56,7 @@ class CarrierCreateSchema(ma.Schema):
     opened_on = Day(required=True)
     recognized_on = Day(allow_none=True)
     closed_on = Day(allow_none=True)
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class CarrierListArgs(ma.Schema):
@@ -90,18 +90,18 @@ class TenancyCreateSchema(ma.Schema):
     uscc = Uscc(required=True)
     firm_name = FirmName()
     entered_on = Day(required=True)
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class TenancyEndSchema(ma.Schema):
     on = Day(required=True, metadata={"description": "left_on: the first day no longer in the carrier"})
     outcome = ma.fields.String(load_default="毕业", validate=ma.validate.OneOf(OUTCOMES))
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class GraduateSchema(ma.Schema):
     on = Day(required=True)
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 # --------------------------------------------------------------------------- carriers

@@ -1,6 +1,6 @@
 """One form per use case. Forms check shape (presence, length, format, choices); rules live in service.py."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from wtforms import (DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional

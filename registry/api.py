@@ -83,7 +83,7 @@ class FirmFieldsSchema(ma.Schema):
     legal_rep = Text(allow_none=True, validate=ma.validate.Length(max=100))
     capital = Text(allow_none=True, validate=ma.validate.Length(max=64),
                    metadata={"description": "注册资本 as written, e.g. 500万元人民币, 13(万美元)"})
-    business_scope = Text(allow_none=True, validate=ma.validate.Length(max=5000))
+    business_scope = Text(allow_none=True, multiline=True, validate=ma.validate.Length(max=5000))
     address = Text(allow_none=True, validate=ma.validate.Length(max=500))
     town_code = Text(allow_none=True, validate=ma.validate.Length(max=20),
                      metadata={"description": "9-digit code or name of a Yinzhou street/town"})
@@ -157,12 +157,12 @@ class EnterPoolSchema(ma.Schema):
     uscc = Uscc(required=True)
     entered_on = Day(required=True)
     exited_on = Day(allow_none=True)
-    reason = Text(load_default="", validate=ma.validate.Length(max=1000))
+    reason = Text(load_default="", multiline=True, validate=ma.validate.Length(max=1000))
 
 
 class ExitPoolSchema(ma.Schema):
     exited_on = Day(required=True)
-    reason = Text(load_default="", validate=ma.validate.Length(max=1000))
+    reason = Text(load_default="", multiline=True, validate=ma.validate.Length(max=1000))
 
 
 # --------------------------------------------------------------------------- firms

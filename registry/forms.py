@@ -1,6 +1,6 @@
 """Registry forms: shape only (presence, length, format, choices); rules live in registry.service."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional

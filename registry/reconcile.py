@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 
 from core import tabular
+from core import text as unsafe_text
 from core.db import db
 from registry import names, service, uscc as uscc_mod
 from registry.models import NAME_SEPARATOR, Firm, Pool
@@ -121,6 +122,9 @@ def _pasted_rows(text: str) -> list[ListRow]:
 
 
 def _row(line: int, name_cell: str, code: str | None, raw: str | None = None) -> ListRow:
+    unsafe = unsafe_text.problem(raw if raw is not None else name_cell, multiline=True)
+    if unsafe:
+        raise ListError(_("第 %(line)s 行：%(problem)s", line=line, problem=unsafe))
     if code is None:
         name_cell, code = names.split_code(name_cell)
     name, removed = names.clean_cell(name_cell)

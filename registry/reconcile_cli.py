@@ -14,6 +14,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core import text as unsafe_text
 from core.db import db
 from core.errors import ServiceError
 from registry import service
@@ -30,7 +31,7 @@ def _fail(message: str) -> None:
 @click.argument("pool_key")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--as-of", "as_of", required=True, help="the list's date, YYYY-MM-DD")
-@click.option("--name", "list_name", default="", help="the list's name (reason of the entries); default: file name")
+@click.option("--name", "list_name", default="", callback=unsafe_text.click_line, help="the list's name (reason of the entries); default: file name")
 @click.option("--apply", "do_apply", is_flag=True, help="write the certain rows in one batch")
 @click.option("--as-user", default=None, help="actor recorded in the audit trail (default: system)")
 @with_appcontext

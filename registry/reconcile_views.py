@@ -14,9 +14,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm, NameListField
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.db import db
@@ -41,7 +41,7 @@ class ReconcileForm(FlaskForm):
     list_name = StringField(_l("名单名称"), validators=[DataRequired(message=_l("请填写名单名称")), Length(max=100)],
                             description=_l("用作入库理由，例如“2026年宁波市高成长企业名单”"))
     file = FileField(_l("名单文件（xlsx 或 CSV）"))
-    pasted = TextAreaField(_l("或粘贴企业名称（每行一个，可带信用代码）"), render_kw={"rows": 8})
+    pasted = NameListField(_l("或粘贴企业名称（每行一个，可带信用代码）"), render_kw={"rows": 8})
 
 
 class ActionForm(FlaskForm):

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from sqlalchemy import select
 
 from core.db import db

@@ -67,7 +67,7 @@ class TalentCreateSchema(ma.Schema):
     support = Ranged(RANGES["support"], allow_none=True, metadata={"description": "万元"})
     unit_code = ma.fields.String(validate=ma.validate.OneOf(TALENT_UNITS),
                                  metadata={"description": "registering unit; default: the caller's unit"})
-    note = Text(load_default="", validate=ma.validate.Length(max=5000))
+    note = Text(load_default="", multiline=True, validate=ma.validate.Length(max=5000))
 
 
 class TalentCreatedSchema(ma.Schema):

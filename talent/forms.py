@@ -3,7 +3,7 @@
 ID number fields never echo what was typed back into the page (:class:`IdNumberField`).
 """
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 

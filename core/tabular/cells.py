@@ -10,8 +10,9 @@ with a message in the current language.
 Rules shared by every import:
 
 * an empty cell, and for numbers/amounts a placeholder ('-', '—', '/', '无'), is "not given";
-* text may not hold control characters or bidirectional overrides (they would make what is
-  stored differ from what a page or an export shows);
+* text may not hold control characters, bidirectional overrides or zero-width characters (they
+  would make what is stored differ from what a page or an export shows; the rule is core.text's,
+  the same for forms, the API and the CLI; a cell may hold tab and line breaks);
 * dates: 2018-03-01, 2018/3/1, 2018.3.1, 2018年3月1日, 20180301, with or without a time, or an
   Excel serial number — but a year alone or a small number is not a date; dates must lie between
   1949-01-01 and today (or the field's own bounds);
@@ -32,6 +33,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import dates
+from core import text as core_text
 from core.errors import ServiceError
 
 EARLIEST = date(1949, 1, 1)
@@ -45,8 +47,8 @@ _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*
                       r"(?:[ T]\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SERIAL_RE = re.compile(r"\d{1,7}(?:\.\d+)?")
-# C0/C1 controls except tab, newline, carriage return; bidi embeddings, overrides and isolates
-_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls except tab, newline, carriage return; bidi marks, overrides and isolates; zero-width
+_UNSAFE_TEXT = core_text.UNSAFE
 _AMOUNT_UNITS = (("亿元", 4), ("亿", 4), ("万元", 0), ("万", 0), ("元", -4))
 
 
@@ -166,8 +168,9 @@ def parse_flag(text: str) -> bool:
 
 
 def check_text(text: str) -> str:
-    """The text itself, refused when it holds control characters or direction overrides."""
-    bad = _UNSAFE_TEXT.search(text)
+    """The text itself, refused when it holds control characters, direction overrides or zero-width
+    characters (core.text; tab and line breaks allowed)."""
+    bad = core_text.find(text, multiline=True)
     if bad is not None:
         raise CellError(_("含有不可见的控制字符（第 %(n)s 个字符，U+%(code)s），请删除后重新导入",
                           n=bad.start() + 1, code=f"{ord(bad.group()):04X}"))

@@ -9,7 +9,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.tabular.table import Table
-from core.tabular.write import _header_cells, _save, _setup_sheet, _xlsx_text
+from core.tabular.write import _header_cells, _save, _setup_sheet, _would_not_be_text, _xlsx_text, text_cell
 
 ERROR_HEADER = "错误"
 _ERR_ROW_FILL = PatternFill("solid", fgColor="FFE5E5")
@@ -106,16 +106,13 @@ def _error_row(ws: Any, values: list[str], messages: list[str], bad: set[int]) -
 
 def _text_cell(ws: Any, value: str) -> WriteOnlyCell:
     """A cell that stores ``value`` as a string even if it starts with '='."""
-    cell = WriteOnlyCell(ws, value=_xlsx_text(value))
-    if value:
-        cell.data_type = "s"
-    return cell
+    return text_cell(ws, value) if value else WriteOnlyCell(ws, value=None)
 
 
 def _verbatim(ws: Any, value: str) -> Any:
     """Plain str when openpyxl would store it as text anyway, else a forced text cell."""
     if not value:
         return None
-    if value.startswith("=") or value.startswith("#"):
+    if _would_not_be_text(value):
         return _text_cell(ws, value)
     return _xlsx_text(value)

@@ -1,4 +1,4 @@
-"""Writing: xlsx (streamed, typed cells, formula escaping) and CSV exports."""
+"""Writing: xlsx (streamed, typed cells; text always a string cell) and CSV exports (formula escaping)."""
 from __future__ import annotations
 
 import codecs
@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -24,8 +24,9 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_formula(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection (OWASP "CSV injection").
+    """Neutralise spreadsheet formula injection (OWASP "CSV injection") in CSV, where a cell has no type.
 
+    (xlsx needs no prefix: its text is stored as typed string cells, never evaluated.)
     Rules: a ``str`` starting with '=', '+', '-', '@', tab or CR gets a leading
     single quote; every other value (including negative numbers) is returned
     unchanged.
@@ -55,8 +56,10 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
                column_types: dict[int, str] | None = None) -> bytes:
     """Write one sheet as .xlsx bytes (openpyxl write-only, streams 100k+ rows).
 
-    Rules: strings are formula-escaped and always stored as text (long digit
-    strings such as credit codes never become numbers); ints/floats/Decimals
+    Rules: strings are stored exactly as given (only characters XML cannot hold
+    are dropped) as typed string cells: text such as '=1+1' or '+cmd' is never a
+    formula and carries no apostrophe; long digit strings such as credit codes
+    never become numbers; ints/floats/Decimals
     are numbers, except integers of 16+ digits, which are written as text so
     Excel cannot round them; NaN/inf and None are empty; dates/datetimes are
     real dates ('yyyy-mm-dd' / 'yyyy-mm-dd hh:mm:ss'; aware datetimes are
@@ -72,7 +75,7 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
 
 def _append_sheet(wb: Any, name: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                   column_types: dict[int, str] | None) -> None:
-    """One sheet of typed, formula-escaped cells appended to a write-only workbook."""
+    """One sheet of typed cells (text as string cells) appended to a write-only workbook."""
     formats = _column_formats(column_types)
     ws = wb.create_sheet(_sheet_title(name))
     it = iter(rows)
@@ -102,23 +105,41 @@ def _sheet_title(name: str) -> str:
 def _xlsx_row(ws: Any, row: Sequence[Any], formats: dict[int, str]) -> list[Any]:
     """Convert one row of Python values to xlsx cell values (see :func:`write_xlsx`)."""
     out = [_xlsx_value(v) for v in row]
+    for col, value in enumerate(out):
+        if type(value) is str and _would_not_be_text(value):
+            out[col] = text_cell(ws, value)
     for col, fmt in formats.items():
         if col < len(out) and out[col] is not None:
             value = out[col]
-            if fmt == "@" and type(value) is not str:
+            if fmt == "@" and not isinstance(value, (str, Cell)):
                 value = _xlsx_text(_plain_text(value))
-            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                cell = text_cell(ws, value) if type(value) is str else WriteOnlyCell(ws, value=value)
             if fmt != "General":
                 cell.number_format = fmt
             out[col] = cell
     return out
 
 
+def _would_not_be_text(value: str) -> bool:
+    """openpyxl stores every str as a string cell except '=…' (a formula) and '#N/A' etc. (errors)."""
+    return value[:1] == "=" or value in ERROR_CODES
+
+
+def text_cell(ws: Any, value: str) -> WriteOnlyCell:
+    """A cell holding ``value`` as a typed string, exactly (never a formula, no apostrophe)."""
+    cell = WriteOnlyCell(ws, value=_xlsx_text(value))
+    cell.data_type = "s"
+    return cell
+
+
 def _xlsx_value(value: Any) -> Any:
     """One Python value → what openpyxl should store (str stays str)."""
     t = type(value)
     if t is str:
-        return _xlsx_text(escape_formula(value))
+        return _xlsx_text(value)
     if value is None:
         return None
     if t is int:
@@ -141,7 +162,7 @@ def _xlsx_value(value: Any) -> Any:
         return _xlsx_value(int(value))
     if isinstance(value, float):
         return _xlsx_value(float(value))
-    return _xlsx_text(escape_formula(str(value)))
+    return _xlsx_text(str(value))
 
 
 def _xlsx_text(value: str) -> str:
@@ -177,10 +198,10 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
-    """Bold, tinted, formula-escaped header cells."""
+    """Bold, tinted header cells, typed strings."""
     cells = []
     for h in headers:
-        cell = WriteOnlyCell(ws, value=_xlsx_text(escape_formula(str(h))))
+        cell = text_cell(ws, str(h))
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cells.append(cell)

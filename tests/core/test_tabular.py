@@ -424,9 +424,9 @@ def test_write_xlsx_round_trip():
     assert ws.title == "企业_名录"
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.b
-    assert [c.value for c in ws[2]] == ["'=1+1", "913302127123456789", 100,
-                                        dt.datetime(2020, 1, 2), "'+86 574"]
-    assert ws["A2"].data_type == "s" and ws["B2"].data_type == "s"
+    assert [c.value for c in ws[2]] == ["=1+1", "913302127123456789", 100,
+                                        dt.datetime(2020, 1, 2), "+86 574"]      # typed strings, as entered
+    assert ws["A2"].data_type == "s" and ws["B2"].data_type == "s" and ws["E2"].data_type == "s"
     assert ws["C2"].data_type == "n" and ws["C3"].data_type == "n" and ws["C4"].value == -3.5
     assert ws["D2"].number_format == "yyyy-mm-dd" and ws["D2"].is_date
     assert ws["D3"].value == dt.datetime(2021, 3, 4, 5, 6, 7)
@@ -434,7 +434,8 @@ def test_write_xlsx_round_trip():
     assert ws["A4"].value == "甲乙" and ws["E4"].value is None
     assert ws.column_dimensions["A"].width >= 10
     t = read_table(data, "x.xlsx")
-    assert t.rows[1] == ["'-x", "0123", "12.5", "2021-03-04 05:06:07", "'@SUM(A1)"]
+    assert t.rows[0][0] == "=1+1" and t.rows[0][4] == "+86 574"
+    assert t.rows[1] == ["-x", "0123", "12.5", "2021-03-04 05:06:07", "@SUM(A1)"]
 
 
 def test_write_xlsx_column_types_and_generators():

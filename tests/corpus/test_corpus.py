@@ -24,6 +24,7 @@ REFUSED = [
     ("firms", "firms_date_before_1949.csv", 2, "成立日期", "日期“1900-01-01”早于 1949-01-01，请核对"),
     ("firms", "firms_date_in_future.csv", 2, "成立日期", "日期“2999-01-01”晚于今天，请核对"),
     ("firms", "firms_bidi_override.csv", 2, "企业名称", "含有不可见的控制字符（第 3 个字符，U+202E），请删除后重新导入"),
+    ("firms", "firms_zero_width_name.csv", 2, "企业名称", "含有不可见的控制字符（第 3 个字符，U+200B），请删除后重新导入"),
     ("firms", "firms_control_character.csv", 2, "经营范围", "含有不可见的控制字符（第 3 个字符，U+0007），请删除后重新导入"),
     ("firms", "firms_oversized_cell.csv", 2, "经营范围", "单元格内容超过 131072 个字符的上限，请删减后重新导入"),
     ("carriers", "carriers_nan_area.csv", 2, "面积（平方米）", NOT_A_NUMBER % "NaN"),
