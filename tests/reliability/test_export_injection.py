@@ -134,6 +134,12 @@ def _url_for_rule(rule, firm, client):
             values[arg] = date.today().year
         elif arg == "code":                       # a town's page: the payload firm has no town (未标注)
             values[arg] = "none"
+        elif arg == "pool_id":                    # the pool the payload firm entered
+            from registry import service as registry
+            values[arg] = registry.active_pools()[0].id
+        elif arg == "name" and rule.endpoint == "incubation.metric_export":
+            from incubation import metrics
+            values[arg] = next(iter(metrics.TARGETS))
         else:
             return None
     return rule.build(values, append_unknown=False)[1]
