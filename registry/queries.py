@@ -75,10 +75,6 @@ class FirmFilter:
         return {k: v for k, v in out.items() if v not in ("", None)}
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _industry_condition(text: str):
     """Industry by code prefix ("C", "38", "3831") or by a name in the GB/T 4754 table."""
     row = reference.industry(text)
