@@ -346,13 +346,14 @@ def bulk_firms(n: int) -> int:
     """Bulk-insert the n firms with the columns the importer would store (used when the timed import
     was stopped, so the roll-up and search benchmarks still run at n firms). Commits."""
     from core.db import db
+    from core.pinyin import sort_key
     from registry import reference
     from registry.capital import parse_capital
     from registry.models import Firm
     out = []
     for f in firms(n):
         cap = parse_capital(f["注册资本"])
-        out.append({"uscc": f["统一社会信用代码"], "name": f["企业名称"],
+        out.append({"uscc": f["统一社会信用代码"], "name": f["企业名称"], "name_sort": sort_key(f["企业名称"]),
                     "registered_on": f["_registered"], "firm_type": f["企业类型"], "legal_rep": f["法定代表人"],
                     "capital_amount": cap.amount if cap else None, "capital_currency": cap.currency if cap else None,
                     "capital_raw": f["注册资本"], "business_scope": f["经营范围"], "address": f["注册地址"],

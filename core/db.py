@@ -28,6 +28,15 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+#: Name prefixes of schema objects made by hand-written DDL beside the models (a search index's
+#: virtual table and its shadow tables, trigram indexes): Alembic's comparison leaves them out.
+UNMANAGED_PREFIXES: set[str] = set()
+
+
+def include_object(_obj, name, _type, reflected, compare_to) -> bool:
+    """Alembic `include_object`: skip the objects named in UNMANAGED_PREFIXES found in the database."""
+    return not (reflected and compare_to is None and name and name.startswith(tuple(UNMANAGED_PREFIXES)))
+
 
 class Versioned:
     """Optimistic locking: UPDATEs carry `WHERE version = :old` (StaleDataError otherwise);

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from core import dates
 from core.audit import service as audit
@@ -199,7 +200,8 @@ def stages_as_of(as_of: date) -> dict[int, IpoStage]:
     stmt = (select(IpoStage).join(IpoStage.candidate)
             .where(IpoCandidate.archived_at.is_(None), IpoStage.archived_at.is_(None),
                    IpoStage.on <= as_of)
-            .order_by(IpoStage.candidate_id, IpoStage.on, IpoStage.id))
+            .order_by(IpoStage.candidate_id, IpoStage.on, IpoStage.id)
+            .options(contains_eager(IpoStage.candidate).selectinload(IpoCandidate.firm)))   # the board shows both
     latest = {}
     for row in db.session.scalars(stmt):
         latest[row.candidate_id] = row

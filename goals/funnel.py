@@ -270,4 +270,4 @@ def firms_of(ids: list[int]) -> list[Firm]:
     ids = sorted(ids)
     for i in range(0, len(ids), 900):      # bound the IN list (SQLite's variable limit)
         found.extend(db.session.scalars(select(Firm).where(Firm.id.in_(ids[i:i + 900]))))
-    return sorted(found, key=lambda f: f.name)
+    return sorted(found, key=lambda f: (f.name_sort, f.id))

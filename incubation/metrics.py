@@ -24,11 +24,12 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
+from core import pinyin
 from core.db import db
 from core.indicators import Indicator, Parts
 from incubation.models import (AREA_CARRIER_TYPES, CITY_OR_ABOVE, KEY_INSTITUTE, MAKER_SPACE, Alliance,
                                Carrier, MakerCount, RDInstitution, Tenancy)
-from incubation.queries import carrier_active
+from incubation.queries import by_name, carrier_active
 from registry.models import Firm
 from registry.queries import in_period, place_column
 
@@ -73,7 +74,7 @@ def _maker_spaces_stmt(as_of: date):
 
 
 def maker_space_records(as_of: date) -> list[dict]:
-    rows = db.session.scalars(_maker_spaces_stmt(as_of).order_by(Carrier.name))
+    rows = by_name(db.session.scalars(_maker_spaces_stmt(as_of)))
     return [{**_carrier(c), "recognized_on": c.recognized_on, "opened_on": c.opened_on} for c in rows]
 
 
@@ -101,7 +102,7 @@ def incubated_records(as_of: date) -> list[dict]:
     start, _end = INCUBATION_WINDOW
     stmt = (select(Tenancy.firm_id, Tenancy.entered_on, Carrier).join(Carrier, Carrier.id == Tenancy.carrier_id)
             .where(Tenancy.archived_at.is_(None), Carrier.archived_at.is_(None), Tenancy.entered_on >= start,
-                   Tenancy.firm_id.in_(list(firsts))).order_by(Carrier.name))
+                   Tenancy.firm_id.in_(list(firsts))).order_by(Carrier.name, Carrier.id))
     carrier_of: dict = {}
     for firm_id, entered_on, carrier in db.session.execute(stmt):
         if entered_on == firsts[firm_id]:
@@ -136,7 +137,7 @@ def _area_carriers(as_of: date):
 
 
 def area_records(as_of: date) -> list[dict]:
-    rows = db.session.scalars(select(Carrier).where(_area_carriers(as_of)).order_by(Carrier.name))
+    rows = by_name(db.session.scalars(select(Carrier).where(_area_carriers(as_of))))
     return [{**_carrier(c), "area_m2": c.area_m2 or Decimal(0)} for c in rows]
 
 
@@ -156,7 +157,8 @@ def _maker_stmt(as_of: date):
 
 def maker_records(as_of: date) -> list[dict]:
     """Every carrier's count for each year of the window up to as_of's year (all are added up)."""
-    rows = db.session.execute(_maker_stmt(as_of).order_by(MakerCount.year, Carrier.name))
+    rows = db.session.execute(_maker_stmt(as_of))
+    rows = sorted(rows, key=lambda mc: (mc[0].year, pinyin.sort_key(mc[1].name), mc[1].id))
     return [{**_carrier(c), "year": m.year, "makers": m.makers} for m, c in rows]
 
 

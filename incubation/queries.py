@@ -4,6 +4,7 @@ from datetime import date
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
+from core import pinyin
 from core.db import db
 from incubation.models import Carrier, Tenancy
 from registry.queries import in_period
@@ -56,10 +57,16 @@ def tenancies_of_firm(firm_id: int) -> list[Tenancy]:
     return list(db.session.scalars(_with_firm(stmt).order_by(Tenancy.entered_on)))
 
 
+def by_name(carriers) -> list[Carrier]:
+    """Carriers in pinyin order of their names (a few hundred: sorted here, no stored key)."""
+    return sorted(carriers, key=lambda c: (pinyin.sort_key(c.name), c.id))
+
+
 def carriers(include_archived: bool = False, carrier_type: str | None = None) -> list[Carrier]:
     stmt = select(Carrier)
     if not include_archived:
         stmt = stmt.where(Carrier.archived_at.is_(None))
     if carrier_type:
         stmt = stmt.where(Carrier.carrier_type == carrier_type)
-    return list(db.session.scalars(stmt.order_by(Carrier.carrier_type, Carrier.name)))
+    rows = by_name(db.session.scalars(stmt))
+    return sorted(rows, key=lambda c: c.carrier_type)

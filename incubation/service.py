@@ -339,6 +339,14 @@ def add_alliance_member(actor, *, alliance: Alliance, uscc: str, joined_on: date
 
 # --------------------------------------------------------------------------- reads used by pages
 
+def current_tenant_counts(on: date) -> dict[int, int]:
+    """Current tenants as of `on` of every carrier that has any, by carrier id (one query for a list)."""
+    stmt = (select(Tenancy.carrier_id, func.count(Tenancy.id))
+            .where(Tenancy.archived_at.is_(None), in_period(Tenancy.entered_on, Tenancy.left_on, on))
+            .group_by(Tenancy.carrier_id))
+    return dict(db.session.execute(stmt).tuples().all())
+
+
 def tenancy_counts(carrier: Carrier, on: date) -> tuple[int, int]:
     """(current tenants as of `on`, all tenancies ever) of a carrier."""
     live = select(func.count(Tenancy.id)).where(Tenancy.carrier_id == carrier.id,

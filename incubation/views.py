@@ -69,7 +69,8 @@ def carrier_list():
     ctype = carrier_type_arg()
     rows = queries.carriers(carrier_type=ctype or None)
     today = dates.today()
-    counts = {c.id: service.tenancy_counts(c, today)[0] for c in rows}
+    current = service.current_tenant_counts(today)
+    counts = {c.id: current.get(c.id, 0) for c in rows}
     return render_template("incubation/carrier_list.html", carriers=rows, counts=counts, ctype=ctype,
                            types=CARRIER_TYPES, today=today)
 

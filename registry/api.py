@@ -109,7 +109,8 @@ class FirmUpdateSchema(FirmFieldsSchema):
 
 
 class FirmListArgs(PageArgs):
-    q = Text(load_default="", validate=ma.validate.Length(max=100), metadata={"description": "name fragment"})
+    q = Text(load_default="", validate=ma.validate.Length(max=100),
+             metadata={"description": "fragment of the name, a former name or the credit code"})
     code = Text(load_default="", validate=ma.validate.Length(max=40), metadata={"description": "credit code or prefix"})
     town = Text(load_default="", validate=ma.validate.Length(max=20))
     park = Text(load_default="", validate=ma.validate.Length(max=64))

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy import inspect as sa_inspect
 
+from core import pinyin
 from core.audit import service as audit
 from core.db import db, insert_rows, utcnow
 from core.errors import ServiceError
@@ -166,8 +167,8 @@ def insert_firms(actor, drafts: list[dict], *, batch_id=None) -> list[int]:
     # not the ORM's bulk insert: every row has every column, so this is one executemany;
     # one statement, one time of creation for its firms
     now = utcnow()
-    insert_rows(Firm.__table__, [{**{_COLUMN_OF[k]: v for k, v in d.items()}, "created_at": now, "updated_at": now}
-                                 for d in drafts])
+    insert_rows(Firm.__table__, [{**{_COLUMN_OF[k]: v for k, v in d.items()}, "name_sort": pinyin.sort_key(d["name"]),
+                                  "created_at": now, "updated_at": now} for d in drafts])
     codes = [values["uscc"] for values in drafts]
     id_of = dict(db.session.execute(select(Firm.uscc, Firm.id).where(Firm.uscc.in_(codes))).all())
     ids = [id_of[code] for code in codes]

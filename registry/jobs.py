@@ -25,7 +25,7 @@ def members_without_facts(today: date) -> list[Finding]:
     has_fact = exists().where(FirmFact.firm_id == PoolMembership.firm_id, FirmFact.year == year)
     stmt = (select(Firm, Pool).join(PoolMembership, PoolMembership.firm_id == Firm.id)
             .join(Pool, Pool.id == PoolMembership.pool_id)
-            .where(member_on(today), ~has_fact).order_by(Firm.name))
+            .where(member_on(today), ~has_fact).order_by(Firm.name_sort, Firm.id, Pool.id))
     return [Finding.of_firm("missing_facts", firm, f"{pool.name_zh}: {year}")
             for firm, pool in db.session.execute(stmt)]
 

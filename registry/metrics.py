@@ -120,7 +120,7 @@ def _rows(as_of: date, conditions) -> list[tuple[Firm, FirmFact]]:
     if year is None:
         return []
     stmt = (select(Firm, FirmFact).join(FirmFact, FirmFact.firm_id == Firm.id)
-            .where(FirmFact.year == year, *conditions).order_by(Firm.name))
+            .where(FirmFact.year == year, *conditions).order_by(Firm.name_sort, Firm.id))
     return list(db.session.execute(stmt).tuples())
 
 

@@ -104,7 +104,7 @@ def members_as_of(pool: Pool, on: date) -> list[PoolMembership]:
     """Memberships current on date `on` (entered_on <= on < exited_on), firms loaded; one SELECT."""
     stmt = (select(PoolMembership).join(PoolMembership.firm)
             .where(PoolMembership.pool_id == pool.id, member_on(on), Firm.archived_at.is_(None))
-            .options(contains_eager(PoolMembership.firm)).order_by(Firm.name))
+            .options(contains_eager(PoolMembership.firm)).order_by(Firm.name_sort, Firm.id))
     return list(db.session.scalars(stmt))
 
 

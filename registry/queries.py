@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 
 from core.db import db
-from registry import reference, uscc as uscc_mod
+from registry import reference, search as text_search, uscc as uscc_mod
 from registry.models import Firm, PoolMembership
 
 PAGE_SIZE = 50
 SORTS = {
-    "name": Firm.name, "uscc": Firm.uscc, "registered_on": Firm.registered_on,
+    "name": Firm.name_sort, "uscc": Firm.uscc, "registered_on": Firm.registered_on,
     "capital": Firm.capital_amount, "town": Firm.town_code, "industry": Firm.industry_code,
     "updated": Firm.updated_at,
 }
@@ -80,10 +80,6 @@ class FirmFilter:
         return {k: v for k, v in out.items() if v not in ("", None)}
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _industry_condition(text: str):
     """Industry by code prefix ("C", "38", "3831") or by a name in the GB/T 4754 table."""
     row = reference.industry(text)
@@ -108,8 +104,7 @@ def _industry_condition(text: str):
 def conditions(flt: FirmFilter, today: date) -> list:
     conds = [] if flt.archived else [Firm.archived_at.is_(None)]
     if flt.q:
-        pattern = _like(flt.q)
-        conds.append(or_(Firm.name.like(pattern, escape="\\"), Firm.former_names_text.like(pattern, escape="\\")))
+        conds.append(text_search.condition(flt.q))
     if flt.code:
         code = uscc_mod.normalize(flt.code)
         conds.append(Firm.uscc == code if len(code) == 18 else Firm.uscc.startswith(code, autoescape=True))

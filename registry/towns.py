@@ -59,7 +59,7 @@ def count_without_town() -> int:
 def without_town(limit: int = 200, offset: int = 0) -> list[tuple[Firm, tuple[str, str] | None]]:
     """Live firms without a town, by name, each with its suggestion."""
     stmt = (select(Firm).where(Firm.town_code.is_(None), Firm.archived_at.is_(None))
-            .order_by(Firm.name, Firm.id).limit(limit).offset(offset))
+            .order_by(Firm.name_sort, Firm.id).limit(limit).offset(offset))
     return [(f, suggest_town(f.address)) for f in db.session.scalars(stmt)]
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core import dates
 from core.audit import service as audit
@@ -431,15 +432,16 @@ def firm_aggregates(as_of: date) -> list[dict]:
                    func.count(func.distinct(Recognition.person_id)), func.sum(Recognition.support))
             .join(Firm, Firm.id == Recognition.firm_id)
             .where(Recognition.id.in_(_counted(as_of, CATEGORIES).with_only_columns(Recognition.id)))
-            .group_by(Firm.id, Firm.uscc, Firm.name, Recognition.category)
-            .order_by(Firm.name, Recognition.category))
+            .group_by(Firm.id, Firm.uscc, Firm.name, Firm.name_sort, Recognition.category)
+            .order_by(Firm.name_sort, Firm.id, Recognition.category))
     return [dict(firm_id=r[0], uscc=r[1], firm_name=r[2], category=r[3], persons=r[4], support=r[5])
             for r in db.session.execute(stmt)]
 
 
 def list_persons(*, category: str | None = None, q: str | None = None, limit: int = 500) -> list[Person]:
     """Active persons, optionally with a recognition in `category` or a name containing `q`."""
-    stmt = select(Person).where(Person.archived_at.is_(None)).order_by(Person.id.desc()).limit(limit)
+    stmt = (select(Person).where(Person.archived_at.is_(None)).order_by(Person.id.desc()).limit(limit)
+            .options(selectinload(Person.recognitions).selectinload(Recognition.firm)))   # the list shows both
     if category:
         stmt = stmt.where(Person.id.in_(select(Recognition.person_id).where(
             Recognition.category == category, Recognition.archived_at.is_(None))))

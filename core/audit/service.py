@@ -14,7 +14,8 @@ from core.audit.models import AuditEntry, AuditHead
 from core.db import db, deferred_indexes, insert_rows, utcnow
 
 GENESIS = "0" * 64
-SKIP_FIELDS = frozenset({"version", "created_at", "updated_at"})
+# name_sort: a key derived from the name (core.pinyin), set with it and restored with it
+SKIP_FIELDS = frozenset({"version", "created_at", "updated_at", "name_sort"})
 
 
 def plain(value):

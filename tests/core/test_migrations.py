@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
-from core.db import db
+from core.db import db, include_object
 from tests.conftest import TEST_DB, _url, make_app
 
 
@@ -34,7 +34,7 @@ def test_models_and_migrations_agree(tmp_path, fresh_db):
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
             diff = compare_metadata(ctx, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
