@@ -179,6 +179,8 @@ def test_every_incubation_write_is_forbidden_to_other_units(app, make_user, logi
             writes += 1
             assert client.post(url, data={}).status_code == 403, url
             assert client.get(url).status_code in (403, 405), url
+        elif rule.rule.endswith("/export.xlsx"):      # exports: every role that reads, except the viewer
+            assert client.get(url).status_code == (403 if role == "viewer" else 200), url
         else:
             assert client.get(url).status_code == 200, url
     assert writes >= 8
