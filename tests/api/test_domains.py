@@ -1,7 +1,8 @@
 """Pools, carriers and tenancies, pre-IPO candidates and stages, financing — through the API."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.api.conftest import assert_envelope
+from core.dates import today as cn_today
 
 
 def test_pool_membership_as_of_dates(admin_api, new_firm):
@@ -81,7 +82,7 @@ def test_candidate_stages_and_personal_contact(api_as, new_firm, admin_api):
     assert resp.status_code == 201 and resp.json["current_stage"] == "辅导备案"
     assert "stock_code" in assert_envelope(jrb.post(url, json={"stage": "上市", "on": "2019-01-01"}), 422)["errors"]
     assert "on" in assert_envelope(jrb.post(url, json={"stage": "申报受理", "on": "2018-01-01"}), 422)["errors"]
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (cn_today() + timedelta(days=3)).isoformat()
     assert "on" in assert_envelope(jrb.post(url, json={"stage": "申报受理", "on": future}), 422)["errors"]
     resp = jrb.post(url, json={"stage": "上市", "on": "2019-01-01", "stock_code": "300999"})
     assert resp.status_code == 201 and resp.json["closed_on"] == "2019-01-01"

@@ -3,6 +3,7 @@ record a financing event, and see the stage counts and the year's total change."
 from datetime import date, timedelta
 
 from core.db import db
+from core.dates import today as cn_today
 
 
 def _make_firm(server) -> tuple[str, str]:
@@ -33,7 +34,7 @@ def _move(page, cid: int, stage: str, on: date, note: str = "") -> None:
 
 def test_finance_editor_main_path(server, page, sign_in):
     code, name = _make_firm(server)
-    today = date.today()
+    today = cn_today()
     entered, reformed = today - timedelta(days=20), today - timedelta(days=10)
     sign_in(page, "jrb_editor")
     page.goto(server["url"] + "/finance/board")

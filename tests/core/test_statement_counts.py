@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from core.db import db
+from core.dates import today as cn_today
 
 SMALL, LARGE = 3, 15
 
@@ -62,7 +63,7 @@ class _World:
             db.session.flush()
             self.candidate = self.candidate or cand
             db.session.add_all([
-                FirmFact(firm_id=firm.id, year=date.today().year - 1, revenue=Decimal(100 * i)),
+                FirmFact(firm_id=firm.id, year=cn_today().year - 1, revenue=Decimal(100 * i)),
                 FirmFact(firm_id=self.first.id, year=1990 + i, revenue=Decimal(i)),
                 PoolMembership(pool_id=self.pool.id, firm_id=firm.id, entered_on=date(2020, 1, 1)),
                 Tenancy(firm_id=firm.id, carrier_id=self.carrier.id, entered_on=date(2019, 1, 1) + timedelta(days=i)),

@@ -9,6 +9,7 @@ from core.db import db
 from core.errors import ServiceError
 from finance import service
 from finance.models import IpoStage
+from core.dates import today as cn_today
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_stage_date_cannot_precede_previous_stage(cand, jrb):
     service.move_stage(cand, stage="辅导备案", on=date(2024, 3, 1), actor=jrb)
     err = _error(service.move_stage, candidate=cand, stage="申报受理", on=date(2024, 2, 28), actor=jrb)
     assert err.field == "on" and "2024-03-01" in err.message
-    err = _error(service.move_stage, candidate=cand, stage="申报受理", on=date.today() + timedelta(days=1),
+    err = _error(service.move_stage, candidate=cand, stage="申报受理", on=cn_today() + timedelta(days=1),
                  actor=jrb)
     assert err.field == "on"
 
@@ -100,7 +101,7 @@ def test_bad_board_and_year_refused(app, jrb, make_firm):
     err = _error(service.add_candidate, actor=jrb, firm=firm, entered_on=date(2024, 1, 1), board="北交所",
                  expected_year=1899)
     assert err.field == "expected_year"
-    err = _error(service.add_candidate, actor=jrb, firm=firm, entered_on=date.today() + timedelta(days=3),
+    err = _error(service.add_candidate, actor=jrb, firm=firm, entered_on=cn_today() + timedelta(days=3),
                  board="北交所")
     assert err.field == "entered_on"
 

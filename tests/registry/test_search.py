@@ -1,7 +1,7 @@
 """Firm search (registry/search.py): the trigram index narrows, LIKE decides — so the answer is the
 plain substring match on name, former names and credit code, on SQLite and PostgreSQL alike, for
 fragments below the trigram size too; and lists by name follow pinyin."""
-from datetime import date
+
 
 import pytest
 from sqlalchemy import select, text
@@ -10,6 +10,7 @@ from core import pinyin
 from core.db import db
 from registry import queries, search
 from registry.models import Firm
+from core.dates import today as cn_today
 
 NAMES = ("宁波瑞博科技有限公司", "宁波博瑞电子有限公司", "ABC智能电器（宁波）有限公司", "宁波ｘｙｚ贸易有限公司",
          "百分之100%材料有限公司", "下划_线有限公司", "宁波银行股份有限公司", "重庆长安汽车宁波分公司", "西安宁波商行")
@@ -37,7 +38,7 @@ def _oracle(firms, q: str) -> set[str]:
 
 
 def _found(q: str) -> set[str]:
-    firms, _total = queries.search(queries.FirmFilter(q=q), date.today())
+    firms, _total = queries.search(queries.FirmFilter(q=q), cn_today())
     return {f.name for f in firms}
 
 
@@ -69,7 +70,7 @@ def test_index_follows_renames_and_archive(app, firms, editor):
     db.session.commit()
     assert "宁波新名字科技有限公司" not in _found("新名字科")
     assert "宁波新名字科技有限公司" in {f.name for f in queries.search(
-        queries.FirmFilter(q="新名字科", archived=True), date.today())[0]}
+        queries.FirmFilter(q="新名字科", archived=True), cn_today())[0]}
 
 
 def test_same_answers_without_the_index(app, firms, caplog):
@@ -119,11 +120,11 @@ def test_sort_key():
 
 
 def test_list_by_name_is_pinyin_order(app, firms):
-    page, _total = queries.search(queries.FirmFilter(sort="name"), date.today())
+    page, _total = queries.search(queries.FirmFilter(sort="name"), cn_today())
     keys = [pinyin.sort_key(f.name) for f in page]
     assert keys == sorted(keys) and [f.name for f in page][:2] == ["ABC智能电器（宁波）有限公司", "百分之100%材料有限公司"]
     assert all(f.name_sort == pinyin.sort_key(f.name) for f in page)
-    desc, _total = queries.search(queries.FirmFilter(sort="name", desc=True), date.today())
+    desc, _total = queries.search(queries.FirmFilter(sort="name", desc=True), cn_today())
     assert [f.name for f in desc] == [f.name for f in page][::-1]
 
 

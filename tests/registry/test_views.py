@@ -9,6 +9,7 @@ from core.db import db
 from core import timeline
 from core.timeline import TimelineItem, register_provider
 from registry import service
+from core.dates import today as cn_today
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_list_filters(client, firms, pool, editor):
     assert _names(client.get("/registry/?park=鄞州工业园区")) == {"甬鑫精密"}
     assert _names(client.get("/registry/?above_scale=1")) == {"甬鑫精密"}
     assert _names(client.get("/registry/?high_tech=0")) == {"甬鑫精密", "恶意公司"}
-    service.enter_pool(editor, firm=c, pool=pool, entered_on=date.today() - timedelta(days=3))
+    service.enter_pool(editor, firm=c, pool=pool, entered_on=cn_today() - timedelta(days=3))
     db.session.commit()
     assert _names(client.get(f"/registry/?pool={pool.id}")) == {"恶意公司"}
     assert _names(client.get("/registry/?q=%25")) == set()        # LIKE wildcards are literal
@@ -161,7 +162,7 @@ def test_fact_form(client, make_firm):
 
 def test_pool_pages_enter_and_exit(client, make_firm, pool):
     firm = make_firm(name="高成长甲")
-    today = date.today()
+    today = cn_today()
     resp = client.post(f"/registry/pools/{pool.id}/enter", data={
         "uscc": firm.uscc, "pool_id": pool.id, "entered_on": today.isoformat(), "reason": "增长快"})
     assert resp.status_code == 302

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from core.db import db
+from core.dates import today as cn_today
 
 PAYLOAD = '=HYPERLINK("x")'
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +49,7 @@ def _seed(admin):
     from finance import service as finance
     finance.add_candidate(admin, firm=firm, entered_on=date(2020, 1, 2), board="创业板",
                           sponsor='=HYPERLINK("s")', law_firm="+law", auditor="@aud", note="-1+1")
-    finance.record_financing(admin, firm=firm, kind="IPO", amount=Decimal(100), on=date.today(),
+    finance.record_financing(admin, firm=firm, kind="IPO", amount=Decimal(100), on=cn_today(),
                              note='=HYPERLINK("f")')
     db.session.commit()
     return firm
@@ -131,7 +132,7 @@ def _url_for_rule(rule, firm, client):
         elif arg == "key":
             values[arg] = "single_champion_pool"
         elif arg == "year":
-            values[arg] = date.today().year
+            values[arg] = cn_today().year
         elif arg == "code":                       # a town's page: the payload firm has no town (未标注)
             values[arg] = "none"
         elif arg == "pool_id":                    # the pool the payload firm entered
