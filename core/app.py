@@ -139,4 +139,6 @@ def _core_parts(app: Flask) -> None:
                                  current_user=current_user)
     from core import scheduler
     scheduler.init_app(app)
+    from core import import_runner
+    import_runner.init_app(app)
 
