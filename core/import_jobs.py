@@ -96,10 +96,10 @@ def queue_preview(*, owner, kind: str, filename: str, token: str, params: dict, 
 
 
 def queue_commit(preview: ImportJob, locale: str) -> ImportJob:
-    """The commit job of a previewed upload (the one already queued or done, if any). The caller commits."""
-    existing = db.session.scalars(select(ImportJob).where(
-        ImportJob.preview_id == preview.id, ImportJob.state != "failed").order_by(ImportJob.id.desc())).first()
-    if existing is not None:
+    """The commit job of a previewed upload: the one already queued, running or written, if any (a second
+    click), else a new one (also after a refused or failed write). The caller commits."""
+    existing = commit_of(preview)
+    if existing is not None and (not existing.finished or existing.result.get("written")):
         return existing
     job = ImportJob(owner_id=preview.owner_id, kind=preview.kind, action="commit", filename=preview.filename,
                     token=preview.token, params=preview.params, skip_invalid=preview.skip_invalid, locale=locale,

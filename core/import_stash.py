@@ -97,6 +97,11 @@ def save(folder: Path, user_id, upload: Upload, params: dict, token: str | None 
     return token
 
 
+def kept(folder: Path, token: str) -> bool:
+    """True while the stash of `token` is there (a preview can still be committed)."""
+    return (folder / f"{token}.json").is_file()
+
+
 def keep_errors(folder: Path, token: str, errors: list[dict]) -> None:
     """Add the preview's errors to the stash (the error report shows them as they were found)."""
     path = folder / f"{token}.json"

@@ -126,7 +126,7 @@ def import_job(kind, job_id):
         "core/import_job.html", kind=_kind_or_404(kind), job=job, status=import_jobs.status(job), view=view,
         result=job.result or {}, labels=import_jobs, commit=import_jobs.commit_of(job) if job.action == "preview" else None,
         preview=preview, report=import_stash.report_path(folder, job.token) is not None,
-        kept=import_stash.load_view(folder, job.token) is not None, commit_form=CommitForm(token=job.token))
+        kept=import_stash.kept(folder, job.token), commit_form=CommitForm(token=job.token))
 
 
 @bp.route("/imports/<kind>/jobs/<int:job_id>/status", methods=["GET"])
