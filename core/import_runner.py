@@ -48,6 +48,8 @@ class Tracker:
     def __call__(self, stage: str, rows: int) -> None:
         self.counts[stage] = rows
         self.counts["phase"] = {"read": "reading", "validated": "validating", "written": "writing"}[stage]
+        if stage == "written" and rows >= self.counts["total"]:
+            self.counts["phase"] = "saving"        # the audit trail and the commit follow the last row
         if time.monotonic() - self._last >= FLUSH_SECONDS:
             self.flush()
 
