@@ -45,7 +45,10 @@ class Client:
     def call(self, what: str, method: str, path: str, **kw):
         started = time.perf_counter()
         resp = self.http.request(method, self.base + path, allow_redirects=False, timeout=600, **kw)
-        self.times.setdefault(what, []).append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.times.setdefault(what, []).append(took)
+        if took > 1:
+            log(f"  slow: {what} {path} {took:.2f} s")
         return resp
 
     def csrf(self, path: str) -> str:
