@@ -142,4 +142,6 @@ def _core_parts(app: Flask) -> None:
     formatting.init_app(app)
     from core import scheduler
     scheduler.init_app(app)
+    from core import import_runner
+    import_runner.init_app(app)
 

@@ -58,6 +58,14 @@ def load(overrides: dict | None = None) -> dict:
         "JOB_LEASE_MINUTES": int(os.environ.get("JOB_LEASE_MINUTES", "120")),  # a run older than this is stale
         "JOB_MAX_ATTEMPTS": 3,
         "JOB_RETRY_MINUTES": 10,             # first retry after 10 minutes, then 20, 40 …
+        # web imports run as jobs (core.import_jobs): inline | thread | none (only the scheduler); "" = thread
+        "IMPORT_JOB_RUNNER": os.environ.get("IMPORT_JOB_RUNNER", ""),
+        "IMPORT_JOB_THREADS": int(os.environ.get("IMPORT_JOB_THREADS", "2")),   # per web process
+        "IMPORT_JOB_MAX_RUNNING": int(os.environ.get("IMPORT_JOB_MAX_RUNNING", "4")),  # PostgreSQL; SQLite: 1
+        "IMPORT_JOB_HEARTBEAT_SECONDS": 5,
+        "IMPORT_JOB_STALE_SECONDS": 60,      # no heartbeat for this long: the runner died, the job is taken over
+        "IMPORT_JOB_MAX_ATTEMPTS": 2,        # runs of one job before it is given up as failed
+        "IMPORT_JOB_POLL_SECONDS": 10,       # the scheduler process looks for jobs nobody took
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

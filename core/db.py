@@ -67,11 +67,24 @@ class Timestamped:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """SQLite: enforce foreign keys and wait for locks instead of failing at once."""
+    """SQLite: enforce foreign keys and wait for locks instead of failing at once; a file database in WAL
+    mode, so a long write never blocks the readers.
+
+    In the default rollback-journal mode a transaction larger than the page cache spills its pages into
+    the database file under an exclusive lock: measured, a 250,000-row web import held every page view
+    and progress poll of the site for the rest of its write phase. In WAL mode readers go on reading the
+    last commit while the import writes. (A file setting: once set it stays; :memory: ignores it.)
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA journal_size_limit=67108864")   # the -wal file shrinks back to 64 MB
+        except Exception:  # noqa: BLE001 - e.g. a read-only file: keep its journal mode
+            pass
         cur.close()
 
 

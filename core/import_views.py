@@ -1,9 +1,13 @@
-"""Web upload for every import kind: upload → preview with all errors → commit; batches and undo."""
-from io import BytesIO
+"""Web upload for every import kind: upload → preview job → commit job, each off the request; batches and undo.
+
+The requests only keep the file and queue a job (core.import_jobs); the job's page shows its progress
+(rows read / validated / written) and then its result, and stays reachable from "my imports".
+"""
 from pathlib import Path
 
-from flask import (abort, current_app, flash, redirect, render_template, request, send_file,
+from flask import (abort, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from core.forms import FlaskForm
@@ -11,13 +15,12 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField
 
-from core import import_stash, imports
+from core import import_jobs, import_runner, import_stash, imports
 from core.db import db
 from core.permissions import requires
 from core.saving import act
 from core.views import bp
 
-PREVIEW_ROWS = 20
 ALLOWED = (".xlsx", ".csv", ".txt")
 
 
@@ -28,7 +31,6 @@ class UploadForm(FlaskForm):
 
 class CommitForm(FlaskForm):
     token = HiddenField()
-    skip_invalid = HiddenField()
 
 
 def _kind_or_404(kind: str) -> imports.ImportKind:
@@ -38,19 +40,6 @@ def _kind_or_404(kind: str) -> imports.ImportKind:
     return found
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["INSTANCE_PATH"]) / "uploads" / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _unstash(token: str) -> import_stash.Stash:
-    stash = import_stash.load(_upload_dir(), current_user.id, token)
-    if stash is None:
-        abort(404)
-    return stash
-
-
 def _params(kind, source) -> dict:
     """The kind's declared parameters from the upload form (fields generated from the declaration)."""
     return {p.name: (source.get(p.name) or "").strip() for p in kind.params}
@@ -58,7 +47,11 @@ def _params(kind, source) -> dict:
 
 def _page(spec, form, status=200, **context):
     return render_template("core/import_upload.html", kind=spec, form=form, param_label=imports.param_label,
-                           **{"result": None, **context}), status
+                           **context), status
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
 
 
 @bp.route("/imports/<kind>", methods=["GET"])
@@ -70,6 +63,7 @@ def import_upload(kind):
 @bp.route("/imports/<kind>/preview", methods=["POST"])
 @requires("{domain}.import")
 def import_preview(kind):
+    """Keep the file (0600) and queue its preview; the job's page follows its progress."""
     spec = _kind_or_404(kind)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -79,55 +73,94 @@ def import_preview(kind):
     if not filename.lower().endswith(ALLOWED):
         form.file.errors.append(_("只支持 .xlsx 和 .csv 文件"))
         return _page(spec, form, 400)
-    params = _params(spec, request.form)
-    read = imports.read_upload(spec, upload.read(), filename)     # the one time the file is read
-    token = import_stash.save(_upload_dir(), current_user.id, read, params)
-    preview = _preview(spec, read)
-    result = imports.run_import(kind, None, filename, actor=current_user, params=params, dry_run=True,
-                                skip_invalid=form.skip_invalid.data, upload=read)
-    db.session.rollback()
-    import_stash.keep_errors(_upload_dir(), token, result.errors)
-    return _page(spec, form, result=result, preview=preview, token=token, filename=filename, params=params,
-                 skip_invalid=form.skip_invalid.data,
-                 commit_form=CommitForm(token=token, skip_invalid="1" if form.skip_invalid.data else ""))
+    folder = import_jobs.upload_dir()
+    import_stash.sweep(folder)
+    token = import_stash.new_token(current_user.id)
+    import_stash.keep_upload(folder, token, upload.stream)
+    job = import_jobs.queue_preview(owner=current_user, kind=kind, filename=filename, token=token,
+                                    params=_params(spec, request.form), skip_invalid=form.skip_invalid.data,
+                                    locale=_locale())
+    return _started(job)
 
 
-def _preview(spec, upload):
-    """The first PREVIEW_ROWS rows as read, personal data masked."""
-    table = upload.table
-    if table is None:
-        return None
-    rows = imports.masked_rows(spec, upload.hmap, table.rows[:PREVIEW_ROWS])
-    return {"headers": table.headers, "rows": list(zip(table.line_numbers[:PREVIEW_ROWS], rows))}
+def _started(job):
+    db.session.commit()
+    import_runner.start(job)
+    return redirect(url_for("core.import_job", kind=job.kind, job_id=job.id), 303)
 
 
 @bp.route("/imports/<kind>/commit", methods=["POST"])
 @requires("{domain}.import")
 def import_commit(kind):
+    """Queue the write of a previewed file (once: a second click shows the same job)."""
     _kind_or_404(kind)
     form = CommitForm()
     if not form.validate_on_submit():
         abort(400)
-    stash = _unstash(form.token.data)
-    result = imports.import_and_commit(kind, None, stash.upload.filename, actor=current_user, params=stash.params,
-                                       skip_invalid=bool(form.skip_invalid.data), upload=stash.upload)
-    if not result.written:
-        flash(_("导入未执行：文件中有 %(n)s 处错误，未写入任何数据。", n=len(result.errors)), "danger")
-        return redirect(url_for("core.import_upload", kind=kind))
-    import_stash.discard(_upload_dir(), form.token.data)
-    flash(_("导入完成：新增 %(c)s，更新 %(u)s，未变 %(s)s，拒绝 %(r)s。", c=result.created, u=result.updated,
-            s=result.unchanged, r=result.rejected), "success")
-    return redirect(url_for("core.import_batches", kind=kind))
+    preview = import_jobs.preview_for(current_user, kind, form.token.data or "")
+    if preview is None:
+        abort(404)
+    if not preview.result.get("can_commit"):
+        flash(_("导入未执行：文件中有 %(n)s 处错误，未写入任何数据。", n=preview.result.get("errors", 0)), "danger")
+        return redirect(url_for("core.import_job", kind=kind, job_id=preview.id))
+    return _started(import_jobs.queue_commit(preview, _locale()))
+
+
+def _job_or_404(kind: str, job_id: int) -> import_jobs.ImportJob:
+    _kind_or_404(kind)
+    job = import_jobs.owned(job_id, current_user, kind)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/imports/<kind>/jobs/<int:job_id>", methods=["GET"])
+@requires("{domain}.import")
+def import_job(kind, job_id):
+    """A job's progress while it runs; its result (preview or written) afterwards."""
+    job = _job_or_404(kind, job_id)
+    folder = import_jobs.upload_dir()
+    view = import_stash.load_view(folder, job.token) if job.state == "done" else None
+    preview = job if job.action == "preview" else db.session.get(import_jobs.ImportJob, job.preview_id)
+    return render_template(
+        "core/import_job.html", kind=_kind_or_404(kind), job=job, status=import_jobs.status(job), view=view,
+        result=job.result or {}, labels=import_jobs, commit=import_jobs.commit_of(job) if job.action == "preview" else None,
+        preview=preview, report=import_stash.report_path(folder, job.token) is not None,
+        kept=import_stash.kept(folder, job.token), commit_form=CommitForm(token=job.token))
+
+
+@bp.route("/imports/<kind>/jobs/<int:job_id>/status", methods=["GET"])
+@requires("{domain}.import")
+def import_job_status(kind, job_id):
+    """The progress as JSON (polled by static/js/import_job.js). A queued or abandoned job nudges
+    this process's runners: under `flask run` there is no scheduler process to find it."""
+    job = _job_or_404(kind, job_id)
+    status = import_jobs.status(job)
+    if job.state == "queued" or status["stale"]:
+        import_runner.nudge()
+    return jsonify(status)
+
+
+@bp.route("/imports/jobs", methods=["GET"])
+@requires("account.self")
+def import_jobs_mine():
+    """My imports: every preview and write I started, newest first, with its state."""
+    return render_template("core/import_jobs.html", jobs=import_jobs.recent_for(current_user, 100),
+                           kinds=imports.kinds(), labels=import_jobs)
 
 
 @bp.route("/imports/<kind>/errors/<token>.xlsx", methods=["GET"])
 @requires("{domain}.import")
 def import_errors(kind, token):
     _kind_or_404(kind)
-    stash = _unstash(token)
-    report = imports.error_report(imports.ImportResult(errors=stash.errors), kind, stash.upload)
-    return send_file(BytesIO(report), as_attachment=True,
-                     download_name=f"{Path(stash.upload.filename).stem}-错误报告.xlsx",
+    if not import_stash.valid_token(current_user.id, token):
+        abort(404)
+    path = import_stash.report_path(import_jobs.upload_dir(), token)
+    if path is None:
+        abort(404)
+    job = db.session.scalars(select(import_jobs.ImportJob).where(import_jobs.ImportJob.token == token)).first()
+    name = Path(job.filename if job else "import").stem
+    return send_file(path, as_attachment=True, download_name=f"{name}-错误报告.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

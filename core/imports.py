@@ -70,6 +70,7 @@ class ImportKind:
 
 
 CHUNK = 2000
+PROGRESS_EVERY = 1000   # rows between two progress reports while validating
 ANALYZE_AFTER = 1000    # rows written by one import after which the planner's statistics are refreshed
 KEEP_ROWS = 50          # rows of the file kept after parsing, for the upload page's preview
 ATTEMPTS = 4            # runs of one import before a collision with concurrent writes is refused
@@ -77,6 +78,15 @@ BACKOFF = 0.25          # seconds before the second run; doubled for each furthe
 # PostgreSQL: serialization_failure, deadlock_detected; SQLite says so in its message
 _TRANSIENT_STATES = frozenset({"40001", "40P01"})
 _SQLITE_TRANSIENT = ("database is locked", "database table is locked")
+
+
+# progress(stage, rows): stage "read" | "validated" | "written" and the rows done so far in it. A web
+# import's job records it (in its own short transaction or file, never in the import's transaction).
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(_stage: str, _rows: int) -> None:
+    return None
 
 
 @dataclass
@@ -148,11 +158,11 @@ def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
     return col.label_zh if col else key
 
 
-def read_upload(kind: ImportKind, data: bytes, filename: str) -> Upload:
+def read_upload(kind: ImportKind, data: bytes, filename: str, progress: Progress = _no_progress) -> Upload:
     """Read the file, skip title rows above the header, map the headers (row of the header = its
     line); problems of the file or of its header row go into ``Upload.errors``."""
     try:
-        table = tabular.read_table(data, filename)
+        table = tabular.read_table(data, filename, on_rows=lambda n: progress("read", n))
     except tabular.TableError as exc:
         return Upload(filename, None, None, [_err(None, None, exc.message)])
     table.skip_title_rows(tabular.locate_header(table.headers, table.rows, kind.columns))
@@ -166,14 +176,16 @@ def read_upload(kind: ImportKind, data: bytes, filename: str) -> Upload:
         upload.errors.append(_err(table.header_line, col.label_zh, _("列“%(col)s”出现了不止一次", col=col.label_zh)))
     if not table.rows and not upload.errors:
         upload.errors.append(_err(None, None, _("文件中没有数据行")))
+    progress("read", len(table.rows))
     return upload
 
 
-def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None):
+def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None,
+         progress: Progress = _no_progress):
     """The file's table and header map (read now unless ``upload`` holds them); problems go into
     result.errors."""
     if upload is None:
-        upload = read_upload(kind, data, filename)
+        upload = read_upload(kind, data, filename, progress)
         result.source = (data, filename)
     result.errors.extend(upload.errors)
     if upload.table is None:
@@ -184,7 +196,7 @@ def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResu
     return upload.table, upload.hmap
 
 
-def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
+def _parse_rows(kind, table, hmap, ctx, result, progress: Progress) -> list[tuple[int, Any]]:
     """parse() every row; collect every problem; in-file duplicates are errors on the later row.
 
     The raw rows are freed as they are parsed (a 100,000-row file's cells take ~150 MB as Python
@@ -197,6 +209,8 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     for n, (line, row) in enumerate(zip(table.line_numbers, raw)):
         if n >= KEEP_ROWS:
             raw[n] = None
+            if not n % PROGRESS_EVERY:
+                progress("validated", n)
         if oversized and line in oversized:
             _oversized(line, oversized[line], table, result)
             bad_lines.add(line)
@@ -227,6 +241,7 @@ def _parse_rows(kind, table, hmap, ctx, result) -> list[tuple[int, Any]]:
     del raw[KEEP_ROWS:]
     del table.line_numbers[KEEP_ROWS:]
     result.rejected = len(bad_lines)
+    progress("validated", result.total_rows)
     return good
 
 
@@ -238,7 +253,7 @@ def _oversized(line: int, positions: list[int], table, result: ImportResult) -> 
                                                           n=FIELD_LIMIT)))
 
 
-def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> None:
+def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool, progress: Progress) -> None:
     """Apply the parsed rows (the list is consumed) chunk by chunk: prepare, apply each row, write,
     flush, spill the audit.
 
@@ -246,6 +261,7 @@ def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> Non
     audit entries go to the buffer's spool and are chained and inserted at the end.
     """
     counts = dict.fromkeys(OUTCOMES, 0)
+    done = 0
     with ExitStack() as stack:
         stack.enter_context(audit.buffered())
         stack.enter_context(_autoflush(not kind.bulk))
@@ -264,6 +280,8 @@ def _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid: bool) -> Non
                 kind.write(ctx)
             db.session.flush()
             audit.spill()
+            done += len(chunk)
+            progress("written", done)
     result.created, result.updated, result.unchanged = counts["created"], counts["updated"], counts["unchanged"]
 
 
@@ -308,15 +326,17 @@ def _gc_paused():
 
 
 def run_import(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
-               dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None) -> ImportResult:
+               dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None,
+               progress: Progress = _no_progress) -> ImportResult:
     """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
 
     Never commits: the caller commits when `result.written`, else rolls back. A dry run
     applies inside the transaction to count created/updated/unchanged, then rolls back.
+    `progress` hears the rows read, validated and written (see Progress).
     """
     with _gc_paused():
         return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                           skip_invalid=skip_invalid, upload=upload)
+                           skip_invalid=skip_invalid, upload=upload, progress=progress)
 
 
 def param_problems(kind: ImportKind, params: dict) -> list[dict]:
@@ -339,17 +359,18 @@ def param_label(param: Param) -> str:
     return param.label_en if str(get_locale() or "zh") == "en" else param.label_zh
 
 
-def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload) -> ImportResult:
+def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload,
+                progress) -> ImportResult:
     kind = _KINDS[kind_name]
     params = dict(params or {})
     result = ImportResult(errors=param_problems(kind, params))
     if result.errors:
         return result
-    table, hmap = read(kind, data, filename, result, upload)
+    table, hmap = read(kind, data, filename, result, upload, progress)
     if table is None or result.errors:
         return result
     ctx = ImportContext(actor=actor, params=params, dry_run=dry_run)
-    rows = _parse_rows(kind, table, hmap, ctx, result)
+    rows = _parse_rows(kind, table, hmap, ctx, result, progress)
     if result.errors and not skip_invalid:
         return result
     batch = ImportBatch(kind=kind.name, filename=filename[:255], actor_id=getattr(actor, "id", None),
@@ -359,7 +380,7 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
     db.session.flush()
     ctx.batch_id = result.batch_id = batch.id
     rows.sort(key=lambda item: _write_order(kind, item[1]))
-    _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid)
+    _apply_rows(kind, rows, ctx, result, table, hmap, skip_invalid, progress)
     result.errors.sort(key=lambda e: (e["row"] or 0))
     if dry_run or (result.errors and not skip_invalid):
         db.session.rollback()
@@ -375,7 +396,8 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
 
 def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
                       dry_run: bool = False, skip_invalid: bool = False, attempts: int = ATTEMPTS,
-                      upload: Upload | None = None) -> ImportResult:
+                      upload: Upload | None = None, progress: Progress = _no_progress,
+                      before_commit: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
 
     Another import committing the same credit codes at the same moment makes our flush or commit
@@ -385,12 +407,17 @@ def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, acto
     import's rows and updates them) — never a part of it. After `attempts` a clean refusal is returned.
     Rows are written in credit-code order (`_write_order`), so opposite orders in two files cannot
     deadlock in the first place.
+    `before_commit(result)` runs inside the import's transaction just before its commit (a web
+    job marks itself done there, so the rows and the job's state commit together); an exception
+    from it rolls the whole import back.
     """
     for attempt in range(1, attempts + 1):
         try:
             result = run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                                skip_invalid=skip_invalid, upload=_fresh(upload))
+                                skip_invalid=skip_invalid, upload=_fresh(upload), progress=progress)
             if result.written:
+                if before_commit is not None:
+                    before_commit(result)
                 db.session.commit()
                 if result.created + result.updated >= ANALYZE_AFTER:
                     refresh_statistics()

@@ -49,6 +49,9 @@ class JobRun(db.Model):
 
 
 _JOBS: dict[str, Job] = {}
+# Work the scheduler process looks for every few seconds besides its periodic jobs (queued web imports):
+# name -> (func() run in an app context, seconds between looks). Not recorded per period.
+_POLLERS: dict[str, tuple[Callable, Callable]] = {}
 
 
 def register_jobs(jobs) -> None:
@@ -59,6 +62,11 @@ def register_jobs(jobs) -> None:
 
 def jobs() -> dict[str, Job]:
     return dict(_JOBS)
+
+
+def register_poller(name: str, func: Callable, seconds: Callable) -> None:
+    """`func()` is called every `seconds(app)` seconds by the scheduler process (and once by --once)."""
+    _POLLERS[name] = (func, seconds)
 
 
 STATUS_LABELS = {"running": _l("运行中"), "ok": _l("成功"), "failed": _l("失败")}
@@ -186,6 +194,8 @@ def init_app(app) -> None:
             for name in sorted(_JOBS):
                 run = run_job(name)
                 click.echo(f"{name}: {run.status + ' ' + run.summary if run else 'already done'}")
+            for name, (func, _seconds) in sorted(_POLLERS.items()):
+                click.echo(f"{name}: {func()}")
             return
         _serve(app)
 
@@ -216,6 +226,9 @@ def _serve(app) -> None:
                       max_instances=1, misfire_grace_time=3600, **job.cron)
     sched.add_job(_retries_in_context(app), "interval", id="core.retries", minutes=5, coalesce=True,
                   max_instances=1)
+    for name, (func, seconds) in _POLLERS.items():
+        sched.add_job(_poller_in_context(app, func), "interval", id=name, seconds=seconds(app), coalesce=True,
+                      max_instances=1)
     log.info("scheduler started with %d jobs: %s", len(_JOBS), ", ".join(sorted(_JOBS)))
     sched.start()
 
@@ -224,6 +237,16 @@ def _in_context(app, name):
     def call():
         with app.app_context():
             run_job(name)
+    return call
+
+
+def _poller_in_context(app, func):
+    def call():
+        with app.app_context():
+            try:
+                func()
+            finally:
+                db.session.remove()
     return call
 
 

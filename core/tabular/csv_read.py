@@ -15,7 +15,7 @@ FIELD_LIMIT = csv.field_size_limit()     # Python's default (131,072 characters)
 csv.field_size_limit(2 ** 31 - 1)        # ... by us, per cell and naming its column, not by the parser
 
 
-def _read_csv(data: bytes, max_rows: int) -> Table:
+def _read_csv(data: bytes, max_rows: int, on_rows=None) -> Table:
     """Decode, sniff the delimiter and parse a CSV/TSV file (see :func:`read_table`).
 
     A cell over FIELD_LIMIT characters is read as '' and listed in ``Table.oversized`` (the import
@@ -27,7 +27,7 @@ def _read_csv(data: bytes, max_rows: int) -> Table:
         raise TableError("binary_content")
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(_lines(text), delimiter=delimiter)
-    out = Collector(max_rows)
+    out = Collector(max_rows, on_rows)
     oversized: dict[int, list[int]] = {}
     line = physical = 0
     try:

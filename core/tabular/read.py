@@ -1,6 +1,8 @@
 """read_table: pick the reader by extension, enforce the size limit, turn every failure into a TableError."""
 from __future__ import annotations
 
+from typing import Callable
+
 from core.tabular.csv_read import _read_csv
 from core.tabular.errors import TableError, mb as _mb
 from core.tabular.table import MAX_ROWS, Table
@@ -10,13 +12,14 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
-               max_bytes: int = MAX_BYTES) -> Table:
+               max_bytes: int = MAX_BYTES, on_rows: Callable[[int], None] | None = None) -> Table:
     """Read an uploaded .xlsx / .csv / .txt file into a text-only :class:`Table`.
 
     Rules: size is checked first (``max_bytes``); the extension picks the
     reader (.xls and unknown extensions are refused); the first non-blank row is
     the header; more than ``max_rows`` data rows is an error.  Any failure,
     including unexpected parser exceptions, is raised as :class:`TableError`.
+    ``on_rows(n)`` hears how many data rows were read, every thousand (a web import's progress).
     """
     if len(data) > max_bytes:
         raise TableError("too_large", size_mb=_mb(len(data)), limit_mb=_mb(max_bytes))
@@ -27,8 +30,8 @@ def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
         raise TableError("unsupported_format", ext=ext or filename)
     try:
         if ext == ".xlsx":
-            return _read_xlsx(data, max_rows)
-        return _read_csv(data, max_rows)
+            return _read_xlsx(data, max_rows, on_rows)
+        return _read_csv(data, max_rows, on_rows)
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - never show a traceback to the user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import Any, Callable
 
 from core.tabular.errors import TableError
 
@@ -50,8 +50,11 @@ class Collector:
     raise.
     """
 
-    def __init__(self, max_rows: int) -> None:
+    PROGRESS_EVERY = 1000
+
+    def __init__(self, max_rows: int, on_rows: Callable[[int], None] | None = None) -> None:
         self.max_rows = max_rows
+        self.on_rows = on_rows     # told the number of data rows read so far, every PROGRESS_EVERY rows
         self.headers: list[str] | None = None
         self.header_line = 0
         self.rows: list[list[str]] = []
@@ -77,6 +80,8 @@ class Collector:
             raise TableError("too_many_rows", limit=self.max_rows)
         self.rows.append(cells)
         self.lines.append(line)
+        if self.on_rows is not None and not len(self.rows) % self.PROGRESS_EVERY:
+            self.on_rows(len(self.rows))
 
     def table(self, **meta: Any) -> Table:
         """Pad every row to the common width and build the Table (empty → error)."""

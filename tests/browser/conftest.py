@@ -39,6 +39,8 @@ def server(tmp_path):
     server_info = {"url": base, "app": app, "users": {u: p for u, p, _unit, _role in created}}
     yield server_info
     srv.shutdown()
+    from core import import_runner
+    import_runner.stop(app)           # the import jobs' threads of this app
     with app.app_context():
         if TEST_DB:
             _truncate_all()

@@ -30,7 +30,7 @@ def test_import_find_and_add_to_pool(server, page, sign_in):
     assert "宁波甬江智造科技有限公司" in page.inner_text("#import-preview-table")
     assert page.query_selector("#import-errors") is None
     page.click("#import-commit")
-    page.wait_for_load_state()
+    page.wait_for_selector("#import-written")         # the write runs as a job; its page shows the result
     assert "导入完成" in page.content()
 
     page.goto(base + "/registry/")

@@ -99,7 +99,7 @@ def _error_report_url(client) -> str:
     from core.tabular import write_xlsx
     data = write_xlsx(("统一社会信用代码", "企业名称", "注册地址"), [("bad-code", PAYLOAD, "+cmd")])
     resp = client.post("/imports/firms/preview", data={"file": (io.BytesIO(data), "firms.xlsx")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
     assert resp.status_code in (200, 400)
     match = re.search(r'(/imports/firms/errors/[^"\']+\.xlsx)', resp.get_data(as_text=True))
     assert match, "the preview of a file with errors offers no error report"

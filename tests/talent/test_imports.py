@@ -174,7 +174,7 @@ def test_web_preview_masks_ids(app, firm, rsj, login):
             ["李四", bad_check(ID_B), "高技能人才", "", firm.uscc, "", "2018-05-01", "", ""]]
     client = login(rsj)
     resp = client.post("/imports/talents/preview", data={"file": (io.BytesIO(_csv(rows)), "t.csv")},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "校验位" in html
     assert ID_A not in html and bad_check(ID_B) not in html
