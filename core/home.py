@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
+from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -70,14 +72,54 @@ FAILED_IMPORT_DAYS = 30
 
 
 def failed_imports(user, limit: int = 5) -> list:
-    """The user's recent imports that did not go through cleanly (rows rejected), newest first.
-
-    MERGE(imports): stand-in until core.import_jobs lands — replace the body with
-    `core.import_jobs.recent_for(user, limit)` filtered to failed jobs. Until then an import refused
-    as a whole leaves no batch, so only imports written with rejected rows (--skip-invalid) show.
-    """
+    """The user's recent imports that did not go through cleanly, newest first: import jobs that
+    failed or ended with errors (core.import_jobs), and imports written with rejected rows
+    (--skip-invalid batches). Each item: (kind, filename, when, what went wrong, link)."""
+    from core import import_jobs
     since = utcnow() - timedelta(days=FAILED_IMPORT_DAYS)
+    items = []
+    for job in import_jobs.recent_for(user, 50):
+        created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=since.tzinfo)
+        if created < since:
+            break
+        problem = _job_problem(job)
+        if problem:
+            items.append(FailedImport(job.kind, job.filename, job.created_at, problem,
+                                      url_for("core.import_job", kind=job.kind, job_id=job.id)))
     stmt = (select(ImportBatch).where(ImportBatch.actor_id == user.id, ImportBatch.rejected > 0,
                                       ImportBatch.created_at >= since)
             .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+    for b in db.session.scalars(stmt):
+        items.append(FailedImport(b.kind, b.filename, b.created_at, _("%(n)s 行被拒绝", n=b.rejected),
+                                  url_for("core.import_batches", kind=b.kind)))
+    return items[:limit]
+
+
+@dataclass
+class FailedImport:
+    kind: str
+    filename: str
+    created_at: object
+    problem: str
+    url: str
+
+
+def _job_problem(job) -> str:
+    """What went wrong with an import job ('' when nothing did or it is still running)."""
+    if job.state == "failed":
+        return _("导入任务失败")
+    if job.state != "done":
+        return ""
+    errors = (job.result or {}).get("errors") or 0
+    errors = len(errors) if isinstance(errors, list) else errors
+    if job.action == "commit" and not (job.result or {}).get("written"):
+        return _("未写入任何数据")
+    if job.action == "preview" and errors:
+        return _("校验发现 %(n)s 处错误", n=errors)
+    return ""
+
+
+def recent_imports(user, limit: int = 5) -> list:
+    """The user's latest import jobs (running ones included): their result pages stay reachable from home."""
+    from core import import_jobs
+    return import_jobs.recent_for(user, limit)

@@ -64,6 +64,10 @@ class ImportJob(db.Model):
     def finished(self) -> bool:
         return self.state in ("done", "failed")
 
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS.get(self.state, self.state))
+
 
 class JobLost(Exception):
     """The job was taken over by another runner (ours looked dead): our work must not commit."""

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from core import dataversion, dates
 from core.db import db
 from core.domain import installed
-from core.home import HomeProvider, Panel, failed_imports
+from core.home import HomeProvider, Panel, failed_imports, recent_imports
 from core.permissions import can
 from goals import comments, reporting
 from goals.dashboard_data import trend
@@ -141,7 +141,8 @@ def panels(user) -> list[Panel]:
                                                     "lang": lang}, order=10))
     elif is_reporter(user):
         out.append(Panel("core/home_editor.html", {**editor_todos(user, today), "today": today, "lang": lang,
-                                                   "imports": failed_imports(user)}, order=10))
+                                                   "imports": failed_imports(user),
+                                                   "recent_imports": recent_imports(user)}, order=10))
     return out
 
 

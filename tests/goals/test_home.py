@@ -142,6 +142,30 @@ def test_editor_home_lists_to_dos(app, kjj, login, kjj_reports, make_carrier_and
     assert "home-manager" not in html
 
 
+def test_editor_home_lists_failed_import_jobs_and_links_every_recent_one(app, kjj, editor, login):
+    from core.import_jobs import ImportJob
+    failed = ImportJob(owner_id=kjj.id, kind="tenancies", action="preview", filename="坏文件.csv", token="t1",
+                       state="failed", error="boom")
+    refused = ImportJob(owner_id=kjj.id, kind="tenancies", action="preview", filename="有错误.xlsx", token="t2",
+                        state="done", result={"errors": 3})
+    fine = ImportJob(owner_id=kjj.id, kind="tenancies", action="commit", filename="好文件.xlsx", token="t3",
+                     state="done", result={"written": True, "errors": 0})
+    running = ImportJob(owner_id=kjj.id, kind="tenancies", action="preview", filename="进行中.csv", token="t4",
+                        state="running")
+    others = ImportJob(owner_id=editor.id, kind="firms", action="preview", filename="别人的.csv", token="t5",
+                       state="failed")
+    db.session.add_all([failed, refused, fine, running, others])
+    db.session.commit()
+    html = login(kjj).get("/").get_data(as_text=True)
+    todo = html[html.index('id="todo-imports"'):html.index('id="recent-imports"')]
+    assert "坏文件.csv" in todo and "导入任务失败" in todo and "有错误.xlsx" in todo and "校验发现 3 处错误" in todo
+    assert "好文件.xlsx" not in todo and "进行中.csv" not in todo and "别人的.csv" not in html
+    recent = html[html.index('id="recent-imports"'):]
+    for job in (failed, refused, fine, running):
+        assert f'/imports/tenancies/jobs/{job.id}"' in recent
+    assert "进行中" in recent
+
+
 def test_editor_sees_only_findings_in_own_data(app, make_user, login, make_carrier_and_tenant):
     from goals.jobs import scan
     from goals.models import DataQualityIssue
