@@ -2,7 +2,7 @@
 from datetime import date
 from io import BytesIO
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -92,7 +92,7 @@ def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
     groups = _groups(rows, by)
     return render_template("goals/_dashboard_body.html", rows=rows, groups=groups, by=by, as_of=as_of,
-                           counts=counts, sparks=dd.trends(rows, as_of), lang=lang(), closed=closed, moved=moved,
+                           unit_code=unit_code, counts=counts, lang=lang(), closed=closed, moved=moved,
                            **_dashboard_extras(rows, groups, counts, as_of))
 
 
@@ -103,6 +103,17 @@ def _dashboard_extras(rows, groups, counts, as_of: date):
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
             "yoy": dd.year_over_year(rows, as_of),
             "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of)}
+
+
+@bp.route("/trends.json")
+@requires("goals.view")
+def dashboard_trends():
+    """The dashboard's sparklines ({goal id: [[date, value], …]}), fetched after the page: each is
+    recomputed from the dated records at many dates, so the page itself never waits for them."""
+    as_of = as_of_arg()
+    unit_code = request.args.get("unit") or None
+    rows, _closed, _moved = periods.reported_rows(ru.rollup_rows(as_of, unit_code), as_of)
+    return jsonify({str(k): v for k, v in dd.trends(rows, as_of).items()})
 
 
 @bp.route("/export.xlsx")
