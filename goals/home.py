@@ -49,16 +49,26 @@ def _trend(goal: Goal, today: date) -> list[list]:
     return dataversion.cached(("goals.trend", goal.id, today), lambda: trend(goal, today))
 
 
+def _scale(goal: Goal) -> int:
+    """Money as the plan speaks of it: 100亿元, not 1,000,000万元."""
+    return 10000 if goal.unit_zh == "万元" else 1
+
+
 def _card(row: ru.Row, today: date, lang: str) -> dict:
     d = ru.as_dict(row, lang)
-    trend = _trend(row.goal, today)
-    scale = 1
-    if row.goal.unit_zh == "万元":          # money as the plan speaks of it: 100亿元, not 1,000,000万元
-        scale, d["unit"] = 10000, ("100 million yuan" if lang == "en" else "亿元")
+    scale = _scale(row.goal)
+    if scale != 1:
+        d["unit"] = "100 million yuan" if lang == "en" else "亿元"
     d["shown_actual"] = None if d["actual"] is None else d["actual"] / scale
     d["shown_target"] = None if d["target"] is None else d["target"] / scale
-    d["trend"] = [[day, value / scale] for day, value in trend]
     return d
+
+
+def headline_trends(today: date) -> dict[str, list[list]]:
+    """{pipeline key: [[iso date, value], …]} of the headline cards, in the cards' unit. Fetched by
+    the home page after it has loaded: each trend is a roll-up at many dates."""
+    goals = [g for g in (ru.get_goal(k) for k in PIPELINES) if g is not None]
+    return {g.key: [[day, value / _scale(g)] for day, value in _trend(g, today)] for g in goals}
 
 
 def _manager_summary(today: date, lang: str) -> dict:

@@ -1,14 +1,21 @@
 """Goal pages added for the daily workspace: the comment (分析与建议) form of a goal."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import dates
 from core.permissions import ensure, requires
 from core.saving import save
-from goals import comments
+from goals import comments, home
 from goals.forms import CommentForm
 from goals.views import bp, goal_or_404, lang
+
+
+@bp.route("/headline-trends.json")
+@requires("goals.view")
+def headline_trends():
+    """The home page's headline cards' trends, recomputed from the dated records (cached per data version)."""
+    return jsonify(home.headline_trends(dates.today()))
 
 
 @bp.route("/g/<key>/comment", methods=["GET", "POST"])

@@ -85,16 +85,24 @@
       series: [{type: "line", step: "end", data: spec.data.counts, name: spec.name}]});
   }
 
-  function homeSparks() {  // home page: each headline card's trend (quarter ends recomputed from the records)
-    document.querySelectorAll(".card-spark[data-trend]").forEach(function (el) {
-      var pts = JSON.parse(el.dataset.trend);
-      if (!pts || pts.length < 2) { return; }
-      echarts.init(el).setOption({animation: false,
-        grid: {left: 2, right: 2, top: 4, bottom: 2},
-        xAxis: {type: "time", show: false}, yAxis: {type: "value", show: false, scale: true},
-        series: [{type: "line", data: pts, showSymbol: false, lineStyle: {width: 1.5, color: "#6c757d"},
-                  areaStyle: {color: "rgba(108,117,125,0.12)"}}]});
-    });
+  function homeSparks() {  // home page: each headline card's trend, fetched after the page (many roll-ups)
+    var cards = document.getElementById("pipeline-cards");
+    if (!cards || !cards.dataset.trendsSrc) { return; }
+    fetch(cards.dataset.trendsSrc, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .then(function (trends) {
+        if (!trends) { return; }
+        cards.querySelectorAll(".card-spark[data-key]").forEach(function (el) {
+          var pts = trends[el.dataset.key];
+          if (!pts || pts.length < 2) { return; }
+          echarts.init(el).setOption({animation: false,
+            grid: {left: 2, right: 2, top: 4, bottom: 2},
+            xAxis: {type: "time", show: false}, yAxis: {type: "value", show: false, scale: true},
+            series: [{type: "line", data: pts, showSymbol: false, lineStyle: {width: 1.5, color: "#6c757d"},
+                      areaStyle: {color: "rgba(108,117,125,0.12)"}}]});
+        });
+      })
+      .catch(function () { /* the cards keep their figures without a line */ });
   }
 
   var STATUS_COLOURS = {achieved: "#198754", on_track: "#0d6efd", at_risk: "#ffc107", behind: "#dc3545",

@@ -105,8 +105,8 @@ def test_manager_home_shows_pipelines_counts_and_late_units(app, manager, login,
         assert re.search(rf'data-unit="{rate.unit_code}">.*?<td class="num text-danger">{rate.overdue}</td>', late, re.S)
     assert "home-editor" not in html
     # the trend of a card is recomputed from the dated records: no snapshot was ever taken
-    spark = re.search(r'data-key="single_champion_pool" data-trend="([^"]*)"', html).group(1)
-    points = json.loads(spark.replace("&#34;", '"').replace("&quot;", '"'))
+    src = re.search(r'id="pipeline-cards" data-trends-src="([^"]+)"', html).group(1)
+    points = login(manager).get(src).json["single_champion_pool"]        # fetched after the page
     assert len(points) >= 2 and points[-1] == [TODAY.isoformat(), 2.0]
 
 
