@@ -12,7 +12,7 @@ from core.db import db
 from core.imports import ImportBatch
 from registry import reconcile_todos, service
 from registry.models import Firm, PoolMembership, ReconcileTodo
-from tests.api.conftest import api_as, assert_envelope, token_for  # noqa: F401 - the API fixtures
+from tests.api.conftest import JsonClient, assert_envelope
 
 ON = "2026-03-31"
 DAY = date(2026, 3, 31)
@@ -24,6 +24,22 @@ NOISY = ["1、 宁波 东海软件有限公司※", "甬鑫精密机械（宁波
 def firms(make_firm):
     return {"dh": make_firm(name="宁波东海软件有限公司"), "hx": make_firm(name="宁波华星电子科技有限公司"),
             "hs": make_firm(name="宁波华晟电子科技有限公司"), "yx": make_firm(name="宁波甬鑫精密机械有限公司")}
+
+
+@pytest.fixture
+def api_as(app, make_user):
+    """api_as(unit, role) -> a JsonClient with a bearer token of a new user of that unit and role."""
+    from core.auth.service import issue_token
+    users = {}
+
+    def make(unit="jxj", role="editor"):
+        name = f"api_{unit}_{role}"
+        if name not in users:
+            users[name] = make_user(name, unit=unit, role=role)
+        token = issue_token(users[name])
+        db.session.commit()
+        return JsonClient(app, token)
+    return make
 
 
 @pytest.fixture
@@ -151,7 +167,6 @@ def test_multipart_file_and_pasted(api, firms, pool):
 
 
 def test_permissions(app, api_as, pool):
-    from tests.api.conftest import JsonClient
     body = {"pool": "high_growth", "as_of": ON, "names": ["宁波东海软件有限公司"]}
     assert_envelope(JsonClient(app).post("/api/v1/reconcile", json=body), 401)
     for unit, role in (("kjj", "editor"), ("jxj", "viewer"), ("ldxz", "manager")):
