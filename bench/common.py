@@ -83,6 +83,26 @@ def pg_database(base_url: str, name: str, *, drop: bool = True) -> str:
     return "postgresql+psycopg://" + head.split("://", 1)[1] + "/" + name
 
 
+def pg_reset(url: str) -> None:
+    """Empty database `url` (its public schema dropped and made again): a benchmark's own database."""
+    import psycopg
+    with psycopg.connect(_psycopg(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def bench_pg_url(name: str) -> str | None:
+    """The PostgreSQL database a benchmark may empty and fill: BENCH_PG_URL's database itself when set
+    (emptied), else database `name` (re)created on pg_base_url()'s server; None without a server."""
+    explicit = os.environ.get("BENCH_PG_URL")
+    if explicit:
+        url = "postgresql+psycopg://" + _psycopg(explicit).split("://", 1)[1]
+        pg_reset(url)
+        return url
+    base = pg_base_url()
+    return pg_database(base, name) if base else None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -137,11 +137,11 @@ def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
     return col.label_zh if col else key
 
 
-def read_upload(kind: ImportKind, data: bytes, filename: str) -> Upload:
+def read_upload(kind: ImportKind, data: bytes, filename: str, max_bytes: int = tabular.MAX_BYTES) -> Upload:
     """Read the file, skip title rows above the header, map the headers (row of the header = its
     line); problems of the file or of its header row go into ``Upload.errors``."""
     try:
-        table = tabular.read_table(data, filename)
+        table = tabular.read_table(data, filename, max_bytes=max_bytes)
     except tabular.TableError as exc:
         return Upload(filename, None, None, [_err(None, None, exc.message)])
     table.skip_title_rows(tabular.locate_header(table.headers, table.rows, kind.columns))
@@ -158,11 +158,12 @@ def read_upload(kind: ImportKind, data: bytes, filename: str) -> Upload:
     return upload
 
 
-def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None):
+def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None,
+         max_bytes: int = tabular.MAX_BYTES):
     """The file's table and header map (read now unless ``upload`` holds them); problems go into
     result.errors."""
     if upload is None:
-        upload = read_upload(kind, data, filename)
+        upload = read_upload(kind, data, filename, max_bytes)
         result.source = (data, filename)
     result.errors.extend(upload.errors)
     if upload.table is None:
@@ -297,15 +298,19 @@ def _gc_paused():
 
 
 def run_import(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
-               dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None) -> ImportResult:
+               dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None,
+               max_bytes: int = tabular.MAX_BYTES) -> ImportResult:
     """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
+
+    `max_bytes`: the largest file read (the web's upload limit; the CLI reads server-side files of any size
+    up to tabular's row limit).
 
     Never commits: the caller commits when `result.written`, else rolls back. A dry run
     applies inside the transaction to count created/updated/unchanged, then rolls back.
     """
     with _gc_paused():
         return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                           skip_invalid=skip_invalid, upload=upload)
+                           skip_invalid=skip_invalid, upload=upload, max_bytes=max_bytes)
 
 
 def param_problems(kind: ImportKind, params: dict) -> list[dict]:
@@ -326,13 +331,14 @@ def param_label(param: Param) -> str:
     return param.label_en if str(get_locale() or "zh") == "en" else param.label_zh
 
 
-def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload) -> ImportResult:
+def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload,
+                max_bytes=tabular.MAX_BYTES) -> ImportResult:
     kind = _KINDS[kind_name]
     params = dict(params or {})
     result = ImportResult(errors=param_problems(kind, params))
     if result.errors:
         return result
-    table, hmap = read(kind, data, filename, result, upload)
+    table, hmap = read(kind, data, filename, result, upload, max_bytes)
     if table is None or result.errors:
         return result
     ctx = ImportContext(actor=actor, params=params, dry_run=dry_run)
@@ -361,7 +367,7 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
 
 def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
                       dry_run: bool = False, skip_invalid: bool = False, attempts: int = 3,
-                      upload: Upload | None = None) -> ImportResult:
+                      upload: Upload | None = None, max_bytes: int = tabular.MAX_BYTES) -> ImportResult:
     """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
 
     Another import committing the same credit codes at the same moment makes our flush or commit
@@ -371,7 +377,7 @@ def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, acto
     for attempt in range(1, attempts + 1):
         try:
             result = run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                                skip_invalid=skip_invalid, upload=_fresh(upload))
+                                skip_invalid=skip_invalid, upload=_fresh(upload), max_bytes=max_bytes)
             if result.written:
                 db.session.commit()
                 if result.created + result.updated >= ANALYZE_AFTER:
