@@ -137,11 +137,17 @@ def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
     return col.label_zh if col else key
 
 
-def read_upload(kind: ImportKind, data: bytes, filename: str, max_bytes: int = tabular.MAX_BYTES) -> Upload:
+def read_upload(kind: ImportKind, data: bytes, filename: str, max_bytes: int = tabular.MAX_BYTES, *,
+                lean: bool = False) -> Upload:
     """Read the file, skip title rows above the header, map the headers (row of the header = its
-    line); problems of the file or of its header row go into ``Upload.errors``."""
+    line); problems of the file or of its header row go into ``Upload.errors``.
+
+    `lean`: rows past the first ones keep only the cells of the kind's columns (an import reads nothing
+    else; a national-system export has twice as many columns as the registry knows). The preview and the
+    error report read the file whole."""
     try:
-        table = tabular.read_table(data, filename, max_bytes=max_bytes)
+        table = tabular.read_table(data, filename, max_bytes=max_bytes,
+                                   narrow=_used_columns(kind) if lean else None)
     except tabular.TableError as exc:
         return Upload(filename, None, None, [_err(None, None, exc.message)])
     table.skip_title_rows(tabular.locate_header(table.headers, table.rows, kind.columns))
@@ -158,12 +164,22 @@ def read_upload(kind: ImportKind, data: bytes, filename: str, max_bytes: int = t
     return upload
 
 
+def _used_columns(kind: ImportKind):
+    """Collector's `narrow` for `kind`: the positions of the header row's known columns."""
+    def narrow(headers, rows):
+        skip = tabular.locate_header(headers, rows, kind.columns)
+        header = headers if skip == 0 else rows[skip - 1]
+        hmap = tabular.map_headers(header, kind.columns)
+        return set(hmap.index.values()) | {p for extra in hmap.duplicates.values() for p in extra}
+    return narrow
+
+
 def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None,
          max_bytes: int = tabular.MAX_BYTES):
     """The file's table and header map (read now unless ``upload`` holds them); problems go into
     result.errors."""
     if upload is None:
-        upload = read_upload(kind, data, filename, max_bytes)
+        upload = read_upload(kind, data, filename, max_bytes, lean=True)
         result.source = (data, filename)
     result.errors.extend(upload.errors)
     if upload.table is None:

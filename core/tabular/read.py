@@ -10,13 +10,14 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
-               max_bytes: int = MAX_BYTES) -> Table:
+               max_bytes: int = MAX_BYTES, narrow=None) -> Table:
     """Read an uploaded .xlsx / .csv / .txt file into a text-only :class:`Table`.
 
     Rules: size is checked first (``max_bytes``); the extension picks the
     reader (.xls and unknown extensions are refused); the first non-blank row is
     the header; more than ``max_rows`` data rows is an error.  Any failure,
     including unexpected parser exceptions, is raised as :class:`TableError`.
+    ``narrow``: see :class:`~core.tabular.table.Collector` (an import's unused columns dropped as read).
     """
     if len(data) > max_bytes:
         raise TableError("too_large", size_mb=_mb(len(data)), limit_mb=_mb(max_bytes))
@@ -27,8 +28,8 @@ def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
         raise TableError("unsupported_format", ext=ext or filename)
     try:
         if ext == ".xlsx":
-            return _read_xlsx(data, max_rows)
-        return _read_csv(data, max_rows)
+            return _read_xlsx(data, max_rows, narrow)
+        return _read_csv(data, max_rows, narrow)
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - never show a traceback to the user

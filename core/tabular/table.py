@@ -9,6 +9,7 @@ from core.tabular.errors import TableError
 
 MAX_ROWS = 300_000
 MAX_COLUMNS = 1_000
+NARROW_AFTER = 60     # rows read whole before a Collector's `narrow` decides which columns later rows keep
 
 
 @dataclass
@@ -50,7 +51,12 @@ class Collector:
     raise.
     """
 
-    def __init__(self, max_rows: int) -> None:
+    def __init__(self, max_rows: int, narrow=None) -> None:
+        """`narrow(headers, first_rows)`: called once the first NARROW_AFTER data rows are in, returns the
+        column positions the caller will read (None: all); the later rows keep only those cells (the
+        others read as ''), so a wide file's unused columns take no memory. The first rows stay whole."""
+        self.narrow = narrow
+        self.dropped: tuple[int, ...] = ()
         self.max_rows = max_rows
         self.headers: list[str] | None = None
         self.header_line = 0
@@ -75,8 +81,17 @@ class Collector:
             return
         if len(self.rows) >= self.max_rows:
             raise TableError("too_many_rows", limit=self.max_rows)
+        if self.dropped:
+            for pos in self.dropped:
+                if pos < n:
+                    cells[pos] = ""
         self.rows.append(cells)
         self.lines.append(line)
+        if self.narrow is not None and len(self.rows) == NARROW_AFTER:
+            keep = self.narrow(self.headers, self.rows)
+            self.narrow = None
+            if keep is not None:
+                self.dropped = tuple(pos for pos in range(self.width) if pos not in keep)
 
     def table(self, **meta: Any) -> Table:
         """Pad every row to the common width and build the Table (empty → error)."""
