@@ -163,20 +163,26 @@ def machine() -> dict:
 
 
 def git_commit() -> str:
-    """The checked-out commit, read from .git (no git process)."""
+    """The checked-out commit, read from .git (no git process); in a git worktree .git is a file naming
+    the worktree's directory, whose HEAD is read there and whose refs live in the common directory."""
     git = ROOT / ".git"
     try:
+        refs = git
+        if git.is_file():
+            git = Path(git.read_text().split("gitdir:", 1)[1].strip())
+            common_dir = git / "commondir"
+            refs = (git / common_dir.read_text().strip()).resolve() if common_dir.exists() else git
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head[:12]
         ref = head[5:]
-        path = git / ref
+        path = refs / ref
         if path.exists():
             return path.read_text().strip()[:12]
-        for line in (git / "packed-refs").read_text().splitlines():
+        for line in (refs / "packed-refs").read_text().splitlines():
             if line.endswith(" " + ref):
                 return line.split()[0][:12]
-    except OSError:
+    except (OSError, IndexError):
         pass
     return "unknown"
 
