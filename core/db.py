@@ -6,6 +6,7 @@ from operator import itemgetter
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Table, event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -125,11 +126,15 @@ def _copy_rows(conn, table: Table, keys: list, procs: list, rows: list[dict]) ->
     """COPY the rows into `table` through psycopg on `conn`'s DBAPI connection (its transaction)."""
     columns = ", ".join(conn.dialect.identifier_preparer.quote(table.c[k].name) for k in keys)
     statement = f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
-    with conn.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(statement) as copy:
-            write = copy.write_row
-            for values in _converted(rows, keys, procs):
-                write(values)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                write = copy.write_row
+                for values in _converted(rows, keys, procs):
+                    write(values)
+    except dbapi_error as exc:   # as SQLAlchemy raises it for a statement (IntegrityError on a taken code …)
+        raise DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
     conn.info["yz_wrote"] = True        # core.dataversion: a COPY is a write (no SQLAlchemy event sees it)
 
 

@@ -79,3 +79,16 @@ def test_error_in_a_narrowed_row_is_reported_and_nothing_written(app, editor):
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
     report = imports.error_report(result, "firms")       # the report reads the file whole again
     assert report[:2] == b"PK"
+
+
+def test_taken_code_in_a_bulk_insert_is_an_integrity_error(app, editor):
+    """A concurrent import inserting the same code fails as an IntegrityError on both databases (the engine
+    then rolls back and runs the file again), also through PostgreSQL's COPY."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+    code = uscc.generate(region="330212", rng=random.Random(7))
+    service.insert_firms(editor, [service.draft_firm(editor, uscc=code, name="宁波一号有限公司")])
+    db.session.flush()
+    with pytest.raises(IntegrityError):
+        service.insert_firms(editor, [service.draft_firm(editor, uscc=code, name="宁波二号有限公司")])
+    db.session.rollback()
