@@ -83,6 +83,26 @@ def pg_database(base_url: str, name: str, *, drop: bool = True) -> str:
     return "postgresql+psycopg://" + head.split("://", 1)[1] + "/" + name
 
 
+def pg_reset(url: str) -> None:
+    """Empty database `url` (its public schema dropped and made again): a benchmark's own database."""
+    import psycopg
+    with psycopg.connect(_psycopg(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def bench_pg_url(name: str) -> str | None:
+    """The PostgreSQL database a benchmark may empty and fill: BENCH_PG_URL's database itself when set
+    (emptied), else database `name` (re)created on pg_base_url()'s server; None without a server."""
+    explicit = os.environ.get("BENCH_PG_URL")
+    if explicit:
+        url = "postgresql+psycopg://" + _psycopg(explicit).split("://", 1)[1]
+        pg_reset(url)
+        return url
+    base = pg_base_url()
+    return pg_database(base, name) if base else None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -143,20 +163,26 @@ def machine() -> dict:
 
 
 def git_commit() -> str:
-    """The checked-out commit, read from .git (no git process)."""
+    """The checked-out commit, read from .git (no git process); in a git worktree .git is a file naming
+    the worktree's directory, whose HEAD is read there and whose refs live in the common directory."""
     git = ROOT / ".git"
     try:
+        refs = git
+        if git.is_file():
+            git = Path(git.read_text().split("gitdir:", 1)[1].strip())
+            common_dir = git / "commondir"
+            refs = (git / common_dir.read_text().strip()).resolve() if common_dir.exists() else git
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head[:12]
         ref = head[5:]
-        path = git / ref
+        path = refs / ref
         if path.exists():
             return path.read_text().strip()[:12]
-        for line in (git / "packed-refs").read_text().splitlines():
+        for line in (refs / "packed-refs").read_text().splitlines():
             if line.endswith(" " + ref):
                 return line.split()[0][:12]
-    except OSError:
+    except (OSError, IndexError):
         pass
     return "unknown"
 

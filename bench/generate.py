@@ -68,6 +68,66 @@ POOLS = ("single_champion", "high_growth", "three_famous", "national_champion")
 FACT_YEARS = (2022, 2023, 2024)
 
 
+# The national enterprise credit system's / commercial databases' full export (企查查、天眼查 style): every column
+# they give, the district's own columns after them, and the business scope (经营范围) at its real length — the
+# standard wording of 《经营范围登记规范表述目录》, 8–40 items, licensed items first.
+REAL_HEADERS = ("企业名称", "登记状态", "法定代表人", "注册资本", "实缴资本", "成立日期", "核准日期", "营业期限",
+                "所属省份", "所属城市", "所属区县", "电话", "更多电话", "邮箱", "更多邮箱", "统一社会信用代码",
+                "纳税人识别号", "注册号", "组织机构代码", "参保人数", "企业类型", "所属行业", "曾用名", "英文名",
+                "网址", "企业地址", "最新年报地址", "经营范围", "所属街道/镇", "园区", "产业类别", "规上",
+                "高新技术企业", "上市", "股票代码")
+SCOPE_GENERAL = (
+    "技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广", "软件开发", "信息系统集成服务", "电子元器件制造",
+    "电子元器件批发", "电子产品销售", "通用设备制造（不含特种设备制造）", "专用设备制造（不含许可类专业设备制造）",
+    "机械零件、零部件加工", "机械零件、零部件销售", "汽车零部件及配件制造", "汽车零配件批发", "模具制造", "模具销售",
+    "五金产品制造", "五金产品批发", "五金产品零售", "塑料制品制造", "塑料制品销售", "橡胶制品制造", "橡胶制品销售",
+    "金属材料制造", "金属材料销售", "有色金属合金制造", "有色金属合金销售", "新材料技术研发", "合成材料销售",
+    "家用电器制造", "家用电器销售", "照明器具制造", "照明器具销售", "电气设备销售", "电线、电缆经营",
+    "服装制造", "服饰制造", "针纺织品销售", "纺织专用设备制造", "轴承制造", "轴承销售", "紧固件制造", "紧固件销售",
+    "液压动力机械及元件制造", "气压动力机械及元件制造", "仪器仪表制造", "仪器仪表销售", "工业自动控制系统装置制造",
+    "工业机器人制造", "工业机器人销售", "智能机器人的研发", "人工智能应用软件开发", "物联网技术服务",
+    "第一类医疗器械销售", "第二类医疗器械销售", "日用百货销售", "办公用品销售", "文具用品批发", "包装材料及制品销售",
+    "化工产品销售（不含许可类化工产品）", "环境保护专用设备制造", "工业设计服务", "专业设计服务", "会议及展览服务",
+    "企业管理咨询", "信息咨询服务（不含许可类信息咨询服务）", "市场营销策划", "广告设计、代理", "国内贸易代理",
+    "货物进出口", "技术进出口", "进出口代理", "普通货物仓储服务（不含危险化学品等需许可审批的项目）",
+    "非居住房地产租赁", "住房租赁", "机械设备租赁", "新能源原动设备制造", "光伏设备及元器件制造",
+    "电池制造", "电池销售", "光电子器件制造", "光电子器件销售", "计算机软硬件及辅助设备零售")
+SCOPE_LICENSED = ("货物进出口", "技术进出口", "道路货物运输（不含危险货物）", "建设工程施工", "第二类医疗器械生产",
+                  "食品生产", "食品销售", "危险化学品经营", "特种设备制造", "检验检测服务", "电线、电缆制造")
+EXPORT_STATES = ("存续", "存续", "存续", "存续", "在业", "开业")
+
+
+def _long_scope(rng: random.Random) -> str:
+    general = "；".join(rng.sample(SCOPE_GENERAL, rng.randint(8, 40)))
+    text = f"一般项目：{general}（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）。"
+    if rng.random() < 0.35:
+        licensed = "；".join(rng.sample(SCOPE_LICENSED, rng.randint(1, 4)))
+        text = (f"许可项目：{licensed}（依法须经批准的项目，经相关部门批准后方可开展经营活动，具体经营项目以审批结果为准）。"
+                + text)
+    return text
+
+
+def real_cells(f: dict, rng: random.Random) -> list[str]:
+    """One firm as a row of REAL_HEADERS (the extra national-system columns filled as exports fill them)."""
+    code = f["统一社会信用代码"]
+    phone = f"0574-{rng.randint(55000000, 89999999)}"
+    email = f"{rng.randint(10000, 99999999)}@{rng.choice(('qq.com', '163.com', '126.com'))}" if rng.random() < 0.7 else "-"
+    address = f["注册地址"]
+    values = {
+        "登记状态": rng.choice(EXPORT_STATES), "实缴资本": "-" if rng.random() < 0.6 else f["注册资本"],
+        "核准日期": f"{rng.randint(2019, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "营业期限": f"{f['_registered'].isoformat()} 至 无固定期限", "所属省份": "浙江省", "所属城市": "宁波市",
+        "所属区县": "鄞州区", "电话": phone,
+        "更多电话": "；".join(f"1{rng.randint(3000000000, 9999999999)}" for _ in range(rng.randint(0, 3))) or "-",
+        "邮箱": email, "更多邮箱": "-", "纳税人识别号": code, "注册号": f"330212{rng.randint(0, 10**9 - 1):09d}",
+        "组织机构代码": f"{code[8:16]}-{code[16]}", "参保人数": str(rng.choice((0, 0, 1, 3, 5, 12, 25, 60, 180, 450))),
+        "曾用名": "", "英文名": "-" if rng.random() < 0.8 else "Ningbo Co., Ltd.",
+        "网址": "-" if rng.random() < 0.85 else f"www.nb{rng.randint(1000, 99999)}.com", "企业地址": address,
+        "最新年报地址": address, "经营范围": _long_scope(rng),
+    }
+    return [values[h] if h in values else f[h] for h in REAL_HEADERS]
+
+
 def _capital(rng: random.Random) -> str:
     """Registered capital in the spellings seen in real exports."""
     amount = rng.choice((10, 50, 100, 188, 200, 300, 500, 508, 1000, 2000, 5000, 6000, 12000))
@@ -287,6 +347,7 @@ def write_files(n: int, *, xlsx: bool = True, quiet: bool = False) -> dict:
     from core.tabular import write_xlsx
     DATA.mkdir(parents=True, exist_ok=True)
     paths = {"firms_csv": DATA / f"firms_{n}.csv", "firms_xlsx": DATA / f"firms_{n}.xlsx",
+             "firms_real_csv": DATA / f"firms_real_{n}.csv",
              "tenancies": DATA / f"tenancies_{n}.csv", "talents": DATA / f"talents_{n}.csv"}
     paths.update({f"members_{p}": DATA / f"members_{n}_{p}.csv" for p in POOLS})
     paths.update({f"facts_{y}": DATA / f"facts_{n}_{y}.csv" for y in FACT_YEARS})
@@ -297,6 +358,9 @@ def write_files(n: int, *, xlsx: bool = True, quiet: bool = False) -> dict:
     rows = firms(n)
     if not paths["firms_csv"].exists():
         paths["firms_csv"].write_bytes(_csv_bytes(FIRM_HEADERS, (firm_cells(f) for f in rows)))
+    if not paths["firms_real_csv"].exists():
+        rng = random.Random(SEED + 7)
+        paths["firms_real_csv"].write_bytes(_csv_bytes(REAL_HEADERS, (real_cells(f, rng) for f in rows)))
     if xlsx and not paths["firms_xlsx"].exists():
         paths["firms_xlsx"].write_bytes(write_xlsx(FIRM_HEADERS, (firm_cells(f) for f in rows),
                                                    sheet_name="企业名单", column_types={0: "text"}))

@@ -1,18 +1,25 @@
-"""`make bench` / `python -m bench.run [--size N] [--profile]`: the benchmarks of issue 8.
+"""`make bench` / `python -m bench.run [--size N] [--profile] [--only import,pg-import,...]`: the benchmarks of
+issues 8 and 16.
 
-1. import of the N-firm CSV through our importer (`flask --app wsgi import firms`, a subprocess on a
-   fresh SQLite file, schema by create_all) vs `sqlite-utils insert` of the same CSV into a bare table,
-   alternating runs (--import-runs, 3) and comparing medians: this shared machine's speed drifts;
+1. import of the N-firm CSV shaped like the national system's full export (bench/generate.py REAL_HEADERS: every
+   column, long 经营范围) through our importer (`flask --app wsgi import firms`, a subprocess on a fresh SQLite
+   file, schema by create_all) vs `sqlite-utils insert` of the same CSV into a bare table, alternating runs
+   (--import-runs, 3) and comparing medians: this shared machine's speed drifts;
 2. the N-row xlsx through our importer's reading + validation (the engine's read() and parse of every
    row — the write stage is measured by 1) vs bare `pandas.read_excel` of the same file;
 3. roll-up of every goal (goals.rollup.rollup) at N firms and 2N pool memberships, as of today and as of
    2019-12-31, vs one hand-written SQL query per goal (bench/handsql.py);
 4. firm search by a name fragment: our /registry/?q= page (Flask test client, signed in) vs
    Datasette's table page `?name__contains=` (in process) on the same database file;
-5. peak memory (max RSS of the import subprocess of 1, from wait4's rusage of that child).
+5. peak memory (max RSS of the import subprocess of 1, from wait4's rusage of that child);
+6. the same import on PostgreSQL (a fresh database: BENCH_PG_URL's, emptied, or `bench_import` on the
+   server of TEST_DATABASE_URL / postgres@127.0.0.1) vs `pandas.read_csv` + `DataFrame.to_sql(method="multi",
+   chunksize=1000)` of the same file into the same server (a subprocess, interpreter start-up included as
+   ours is), alternating, medians; with the peak memory of our import subprocess.
 
-Goals: 1 ≤ 1.5×, 2 ≤ 2×, 3 ≤ 150 ms median, 4 ≤ 1×, 5 ≤ 400 MB. A missed goal is printed as MISSED
-with its number. `--profile` adds a cProfile of an in-process import of 10,000 rows (top 20).
+Goals: 1 ≤ 1.5×, 2 ≤ 2×, 3 ≤ 150 ms median, 4 ≤ 1×, 5 ≤ 400 MB, 6 ≤ 1.5× and ≤ 400 MB. A missed goal is
+printed as MISSED with its number. `--only` runs the named benchmarks (import = 1 and 5, pg-import = 6, xlsx,
+rollup, search; rollup and search bulk-insert the firms when the import is not run). `--profile` adds a cProfile of an in-process import of 10,000 rows (top 20).
 """
 from __future__ import annotations
 
@@ -36,7 +43,16 @@ from urllib.parse import quote
 
 from bench import common, generate, handsql
 
-GOALS = {"import_csv": 1.5, "import_xlsx": 2.0, "rollup_ms": 150.0, "search": 1.0, "memory_mb": 400.0}
+GOALS = {"import_csv": 1.5, "import_xlsx": 2.0, "rollup_ms": 150.0, "search": 1.0, "memory_mb": 400.0,
+         "import_pg": 1.5}
+BENCHMARKS = ("import", "pg-import", "xlsx", "rollup", "search")
+PANDAS_TO_SQL = """
+import sys, pandas, sqlalchemy
+engine = sqlalchemy.create_engine(sys.argv[1])
+frame = pandas.read_csv(sys.argv[2], encoding="utf-8-sig")
+frame.to_sql("bench_pandas_firms", engine, if_exists="replace", index=False, method="multi", chunksize=1000)
+print(len(frame))
+"""
 PAST = date(2019, 12, 31)
 FRAGMENTS = ("瑞博", "电子科技")     # a rare brand and a common industry word
 
@@ -88,6 +104,51 @@ def sqlite_utils_insert(db_path: Path, csv_path: Path) -> float:
     if res.returncode != 0:
         raise RuntimeError(f"sqlite-utils failed: {res.stderr[-1000:]}")
     return wall
+
+
+def pandas_to_sql(url: str, csv_path: Path) -> float:
+    """pandas.read_csv + DataFrame.to_sql(method="multi", chunksize=1000) in a subprocess. Wall s."""
+    t0 = time.perf_counter()
+    res = common.run([sys.executable, "-c", PANDAS_TO_SQL, url, str(csv_path)])
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        raise RuntimeError(f"pandas to_sql failed: {res.stderr[-1000:]}")
+    return wall
+
+
+def pg_import_bench(args, n: int, csv_path: Path, work: Path) -> list[tuple] | None:
+    """6: our import on PostgreSQL vs pandas to_sql, alternating; rows of the table (None: no server)."""
+    url = common.bench_pg_url("bench_import")
+    if url is None:
+        log("6. no PostgreSQL server reachable: skipped")
+        return None
+    app = common.app_for(url, work / "pg-instance")
+    ours_runs, pd_runs, rss_kb, stopped = [], [], 0, False
+    for run in range(1, args.import_runs + 1):
+        common.pg_reset(url)
+        common.create_schema(app)
+        ours_s, kb, summary, err, stopped = import_subprocess(url, work / "pg-instance", csv_path,
+                                                              args.import_timeout)
+        if not stopped and summary.get("created") != n:
+            log(f"PostgreSQL import did not create {n} firms: {json.dumps(summary, ensure_ascii=False)[:500]}\n{err}")
+            return None
+        pd_s = pandas_to_sql(url, csv_path)
+        ours_runs.append(ours_s)
+        pd_runs.append(pd_s)
+        rss_kb = max(rss_kb, kb)
+        log(f"   run {run}: ours {ours_s:.1f} s{' (stopped)' if stopped else ''}, max RSS {kb / 1024:.0f} MB; "
+            f"pandas to_sql {pd_s:.1f} s")
+        if stopped:
+            break
+    ours_s, pd_s = statistics.median(ours_runs), statistics.median(pd_runs)
+    more = "> " if stopped else ""
+    ratio = ours_s / pd_s
+    args.pg_runs = (ours_runs, pd_runs)
+    return [(f"6. import {n:,}-firm real-shaped CSV, PostgreSQL", f"{more}{ours_s:.1f} s (median of {len(ours_runs)})",
+             f"pandas read_csv + to_sql(multi, 1000) {pd_s:.1f} s (median of {len(pd_runs)})", f"{more}{ratio:.2f}×",
+             "≤ 1.5×", verdict(ratio, GOALS["import_pg"])),
+            (f"6. peak memory, {n:,}-row import, PostgreSQL", f"{more}{rss_kb / 1024:.0f} MB", "—", "—", "≤ 400 MB",
+             verdict(rss_kb / 1024, GOALS["memory_mb"]))]
 
 
 # ----------------------------------------------------------------------------- 2: xlsx read + validate
@@ -264,8 +325,14 @@ def main(argv=None) -> int:
                     help="stop the timed import after this many seconds (keeps `make bench` under 10 minutes)")
     ap.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     ap.add_argument("--import-runs", type=int, default=3,
-                    help="runs of benchmark 1 (ours and sqlite-utils alternating; medians are compared)")
+                    help="runs of benchmarks 1 and 6 (ours and the baseline alternating; medians are compared)")
+    ap.add_argument("--only", default=",".join(BENCHMARKS),
+                    help=f"comma-separated benchmarks to run, of {', '.join(BENCHMARKS)} (default: all)")
     args = ap.parse_args(argv)
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = args.only - set(BENCHMARKS)
+    if unknown:
+        ap.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     n = args.size
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="yinzhou-bench-"))
@@ -276,90 +343,108 @@ def main(argv=None) -> int:
 
 
 def _run(args, n: int, work: Path, started: float) -> int:
-    log(f"data set: {n:,} firms (bench/data/)")
-    paths = generate.write_files(n)
-    csv_path, xlsx_path = paths["firms_csv"], paths["firms_xlsx"]
+    log(f"data set: {n:,} firms (bench/data/); benchmarks: {', '.join(b for b in BENCHMARKS if b in args.only)}")
+    paths = generate.write_files(n, xlsx="xlsx" in args.only)
+    csv_path, xlsx_path = paths["firms_real_csv"], paths["firms_xlsx"]
     db_path = work / "bench.db"
     url = f"sqlite:///{db_path}"
     app = common.app_for(url, work / "instance")
     common.create_schema(app)
     rows = []
+    summary, import_runs, counts, roll, roll_speed = {"created": None}, None, {}, {}, None
+    stopped = True
 
-    log(f"1. CSV import through our importer (subprocess, stopped after {args.import_timeout:.0f} s) and "
-        f"sqlite-utils insert, {args.import_runs} runs each, alternating ...")
-    ours_runs, su_runs, rss_kb = [], [], 0
-    for run in range(1, args.import_runs + 1):
-        if run > 1:                      # a fresh database for each of our runs (the last one is kept)
-            db_path.unlink()
-            common.create_schema(app)
-        ours_s, kb, summary, err, stopped = import_subprocess(url, work / "instance", csv_path, args.import_timeout)
-        if not stopped and summary.get("created") != n:
-            log(f"import did not create {n} firms: {json.dumps(summary, ensure_ascii=False)[:500]}\n{err}")
-            return 1
-        bare = work / "bare.db"
-        bare.unlink(missing_ok=True)
-        su_s = sqlite_utils_insert(bare, csv_path)
-        ours_runs.append(ours_s)
-        su_runs.append(su_s)
-        rss_kb = max(rss_kb, kb)
-        log(f"   run {run}: ours {ours_s:.1f} s{' (stopped)' if stopped else ''}, max RSS {kb / 1024:.0f} MB; "
-            f"sqlite-utils {su_s:.1f} s")
+    if "import" in args.only:
+        log(f"1. real-shaped CSV import through our importer (subprocess, stopped after {args.import_timeout:.0f} s)"
+            f" and sqlite-utils insert, {args.import_runs} runs each, alternating ...")
+        ours_runs, su_runs, rss_kb = [], [], 0
+        for run in range(1, args.import_runs + 1):
+            if run > 1:                      # a fresh database for each of our runs (the last one is kept)
+                db_path.unlink()
+                common.create_schema(app)
+            ours_s, kb, summary, err, stopped = import_subprocess(url, work / "instance", csv_path,
+                                                                  args.import_timeout)
+            if not stopped and summary.get("created") != n:
+                log(f"import did not create {n} firms: {json.dumps(summary, ensure_ascii=False)[:500]}\n{err}")
+                return 1
+            bare = work / "bare.db"
+            bare.unlink(missing_ok=True)
+            su_s = sqlite_utils_insert(bare, csv_path)
+            ours_runs.append(ours_s)
+            su_runs.append(su_s)
+            rss_kb = max(rss_kb, kb)
+            log(f"   run {run}: ours {ours_s:.1f} s{' (stopped)' if stopped else ''}, max RSS {kb / 1024:.0f} MB; "
+                f"sqlite-utils {su_s:.1f} s")
+            if stopped:
+                break
+        ours_s, su_s = statistics.median(ours_runs), statistics.median(su_runs)
+        import_runs = (ours_runs, su_runs)
+        ratio = ours_s / su_s
+        more = "> " if stopped else ""
+        rows.append((f"1. import {n:,}-firm real-shaped CSV", f"{more}{ours_s:.1f} s" +
+                     (" (stopped unfinished)" if stopped else f" (median of {len(ours_runs)})"),
+                     f"sqlite-utils insert {su_s:.1f} s (median of {len(su_runs)})", f"{more}{ratio:.2f}×",
+                     "≤ 1.5×", verdict(ratio, GOALS["import_csv"])))
+        rows.append((f"5. peak memory, {n:,}-row import", f"{more}{rss_kb / 1024:.0f} MB", "—", "—", "≤ 400 MB",
+                     verdict(rss_kb / 1024, GOALS["memory_mb"])))
         if stopped:
-            break
-    ours_s, su_s = statistics.median(ours_runs), statistics.median(su_runs)
-    import_runs = (ours_runs, su_runs)
-    ratio = ours_s / su_s
-    more = "> " if stopped else ""
-    rows.append((f"1. import {n:,}-firm CSV", f"{more}{ours_s:.1f} s" + (" (stopped unfinished)" if stopped else
-                                                                        f" (median of {len(ours_runs)})"),
-                 f"sqlite-utils insert {su_s:.1f} s (median of {len(su_runs)})", f"{more}{ratio:.2f}×", "≤ 1.5×",
-                 verdict(ratio, GOALS["import_csv"])))
-    rows.append((f"5. peak memory, {n:,}-row import", f"{more}{rss_kb / 1024:.0f} MB", "—", "—", "≤ 400 MB",
-                 verdict(rss_kb / 1024, GOALS["memory_mb"])))
-    if stopped:
-        log("   import stopped: bulk-inserting the firms for benchmarks 3 and 4 ...")
-        from core.db import db
+            summary = {"created": None}
+
+    if "pg-import" in args.only:
+        log(f"6. the import on PostgreSQL vs pandas read_csv + to_sql, {args.import_runs} runs each, alternating ...")
+        pg_rows = pg_import_bench(args, n, csv_path, work)
+        if pg_rows:
+            rows.extend(pg_rows)
+
+    if "xlsx" in args.only:
+        log("2. xlsx reading + validation vs pandas.read_excel ...")
+        ours_x, good, errors = read_and_validate(app, xlsx_path)
+        pd_s, pd_rows = pandas_read(xlsx_path)
+        ratio = ours_x / pd_s
+        rows.append((f"2. read+validate {n:,}-row xlsx (no writes)",
+                     f"{ours_x:.1f} s ({good:,} valid, {errors} errors)",
+                     f"pandas.read_excel {pd_s:.1f} s ({pd_rows:,} rows)", f"{ratio:.2f}×", "≤ 2×",
+                     verdict(ratio, GOALS["import_xlsx"])))
+
+    if args.only & {"rollup", "search"}:
+        if stopped:
+            log("   no finished import: bulk-inserting the firms for benchmarks 3 and 4 ...")
+            from core.db import db
+            with app.app_context():
+                db.session.execute(db.text("DELETE FROM registry_firms"))   # nothing committed, but be sure
+                db.session.commit()
+                generate.bulk_firms(n)
+        log("3. seeding memberships, facts, incubation, talent, finance, reported values ...")
         with app.app_context():
-            db.session.execute(db.text("DELETE FROM registry_firms"))   # nothing committed, but be sure
-            db.session.commit()
-            generate.bulk_firms(n)
-        summary = {"created": None}
+            counts = generate.seed_related(n)
+        counts["reported_values"] = seed_reported_values(app)
+        with app.app_context():              # what an import of that size does when it commits
+            from core.db import refresh_statistics
+            refresh_statistics()
+        log(f"   {counts}")
 
-    log("2. xlsx reading + validation vs pandas.read_excel ...")
-    ours_x, good, errors = read_and_validate(app, xlsx_path)
-    pd_s, pd_rows = pandas_read(xlsx_path)
-    ratio = ours_x / pd_s
-    rows.append((f"2. read+validate {n:,}-row xlsx (no writes)", f"{ours_x:.1f} s ({good:,} valid, {errors} errors)",
-                 f"pandas.read_excel {pd_s:.1f} s ({pd_rows:,} rows)", f"{ratio:.2f}×", "≤ 2×",
-                 verdict(ratio, GOALS["import_xlsx"])))
+    if "rollup" in args.only:
+        roll_speed = common.cpu_calibration()
+        roll = rollup_bench(app, args.repeat)
+        roll_speed = (roll_speed + common.cpu_calibration()) / 2
+        for label, r in roll.items():
+            ratio = r["ours_ms"] / r["hand_ms"]
+            rows.append((f"3. roll-up of {r['goals']} goals as of {label}", f"{r['ours_ms']:.0f} ms (median)",
+                         f"{r['hand_queries']} hand SQL queries {r['hand_ms']:.0f} ms", f"{ratio:.2f}×",
+                         "≤ 150 ms", verdict(r["ours_ms"], GOALS["rollup_ms"])))
 
-    log("3. seeding memberships, facts, incubation, talent, finance, reported values ...")
-    with app.app_context():
-        counts = generate.seed_related(n)
-    counts["reported_values"] = seed_reported_values(app)
-    with app.app_context():              # what an import of that size does when it commits
-        from core.db import refresh_statistics
-        refresh_statistics()
-    log(f"   {counts}")
-    roll_speed = common.cpu_calibration()
-    roll = rollup_bench(app, args.repeat)
-    roll_speed = (roll_speed + common.cpu_calibration()) / 2
-    for label, r in roll.items():
-        ratio = r["ours_ms"] / r["hand_ms"]
-        rows.append((f"3. roll-up of {r['goals']} goals as of {label}", f"{r['ours_ms']:.0f} ms (median)",
-                     f"{r['hand_queries']} hand SQL queries {r['hand_ms']:.0f} ms", f"{ratio:.2f}×",
-                     "≤ 150 ms", verdict(r["ours_ms"], GOALS["rollup_ms"])))
-
-    log("4. firm search vs Datasette ...")
-    search = search_bench(app, db_path, args.repeat)
-    for frag, r in search.items():
-        ratio = r["ours_ms"] / r["datasette_ms"]
-        rows.append((f"4. search “{frag}” at {n:,} firms", f"{r['ours_ms']:.0f} ms",
-                     f"Datasette {r['datasette_ms']:.0f} ms", f"{ratio:.2f}×", "≤ 1×", verdict(ratio, GOALS["search"])))
+    if "search" in args.only:
+        log("4. firm search vs Datasette ...")
+        search = search_bench(app, db_path, args.repeat)
+        for frag, r in search.items():
+            ratio = r["ours_ms"] / r["datasette_ms"]
+            rows.append((f"4. search “{frag}” at {n:,} firms", f"{r['ours_ms']:.0f} ms",
+                         f"Datasette {r['datasette_ms']:.0f} ms", f"{ratio:.2f}×", "≤ 1×",
+                         verdict(ratio, GOALS["search"])))
 
     total = time.perf_counter() - started
     table = _table(rows)
-    notes = _notes(n, counts, roll, summary, total, import_runs, roll_speed)
+    notes = _notes(n, counts, roll, summary, total, import_runs, roll_speed, getattr(args, "pg_runs", None))
     print(table)
     print(notes)
     prof = ""
@@ -368,7 +453,9 @@ def _run(args, n: int, work: Path, started: float) -> int:
         prof = profile_import(10_000, work)
         print(prof)
     if not args.no_record:
-        text = common.header(f"Benchmarks at {n:,} firms") + "\n" + table + "\n" + notes
+        title = f"Benchmarks at {n:,} firms" + ("" if args.only == set(BENCHMARKS) else
+                                                 f" ({', '.join(b for b in BENCHMARKS if b in args.only)})")
+        text = common.header(title) + "\n" + table + "\n" + notes
         if prof:
             text += "\n<details><summary>cProfile of a 10,000-row import</summary>\n\n```\n" + prof[:12000] + \
                     "\n```\n</details>\n"
@@ -384,15 +471,25 @@ def _table(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _notes(n, counts, roll, summary, total, import_runs, roll_speed) -> str:
-    how = (f"{n:,} firms through the importer" if summary.get("created") == n else
-           f"{n:,} firms bulk-inserted (the timed import was stopped unfinished, nothing of it committed)")
-    ours, theirs = import_runs
-    out = [f"- data: {how}; bulk-inserted "
-           + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + ", then ANALYZE (as an import of that size "
-           "does on commit).",
-           "- 1: medians of alternating runs — ours " + ", ".join(f"{t:.1f}" for t in ours) + " s; sqlite-utils "
-           + ", ".join(f"{t:.1f}" for t in theirs) + " s; 5 is the largest max RSS of our runs."]
+def _notes(n, counts, roll, summary, total, import_runs, roll_speed, pg_runs=None) -> str:
+    out = []
+    if counts:
+        how = (f"{n:,} firms through the importer" if summary.get("created") == n else
+               f"{n:,} firms bulk-inserted (no finished import of them in this run)")
+        out.append(f"- data: {how}; bulk-inserted " + ", ".join(f"{v:,} {k}" for k, v in counts.items())
+                   + ", then ANALYZE (as an import of that size does on commit).")
+    if import_runs:
+        ours, theirs = import_runs
+        out.append("- 1: medians of alternating runs — ours " + ", ".join(f"{t:.1f}" for t in ours) +
+                   " s; sqlite-utils " + ", ".join(f"{t:.1f}" for t in theirs) +
+                   " s; 5 is the largest max RSS of our runs.")
+    if pg_runs:
+        ours, theirs = pg_runs
+        out.append("- 6: medians of alternating runs — ours " + ", ".join(f"{t:.1f}" for t in ours) +
+                   " s; pandas " + ", ".join(f"{t:.1f}" for t in theirs) + " s; each of ours on a new schema.")
+    if import_runs or pg_runs:
+        out.append("- the CSV (bench/data/firms_real_N.csv) has the national system's full export columns "
+                   "(bench/generate.py REAL_HEADERS, 35 columns, 经营范围 of 8–40 standard items).")
     for label, r in roll.items():
         if r["mismatch"]:
             out.append(f"- roll-up {label}: values differing from the hand SQL: {r['mismatch']}")
@@ -401,10 +498,11 @@ def _notes(n, counts, roll, summary, total, import_runs, roll_speed) -> str:
         out.append(f"- roll-up {label}: {r['with_value']} of {r['goals']} goals have a value; slowest indicators "
                    "computed one by one (the roll-up shares one pass over the facts among the ratios and sector "
                    "outputs): " + ", ".join(f"{m} {ms:.0f} ms" for ms, m in r["slowest"]) + ".")
-    out.append(f"- CPU calibration around the roll-up measurement: {roll_speed:.2f} s for 10^7 additions (the "
-               "150 ms goal is absolute; on this shared machine the calibration loop itself took 0.39–1.60 s within one "
-               "session).")
-    out.append("- 1 and 5 run `flask --app wsgi import firms` as a subprocess (app start-up included); 2 measures "
+    if roll_speed is not None:
+        out.append(f"- CPU calibration around the roll-up measurement: {roll_speed:.2f} s for 10^7 additions (the "
+                   "150 ms goal is absolute; on this shared machine the calibration loop itself took 0.39–1.60 s "
+                   "within one session).")
+    out.append("- 1, 5 and 6 run `flask --app wsgi import firms` as a subprocess (app start-up included); 2 measures "
                "reading + validating every row (core.imports.read + parse), not the writes; 4 uses Datasette's "
                "default table page (100 rows, count, facet suggestions) vs our page (50 rows, count).")
     out.append(f"- whole run: {total / 60:.1f} min.")

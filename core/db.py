@@ -6,6 +6,7 @@ from operator import itemgetter
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Table, event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -92,29 +93,43 @@ _UNSET = object()
 
 
 def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) -> None:
-    """INSERT the rows (dicts with the same column keys) in one executemany on the session's
-    connection — the imports' bulk paths.
+    """INSERT the rows (dicts with the same column keys) on the session's connection, inside its
+    transaction — the imports' bulk paths: one executemany on SQLite, one COPY on PostgreSQL.
 
     Each value is bound as SQLAlchemy binds it (the column type's bind processor for this
     dialect, or the type given in `types`), but the statement is compiled once and the rows go
     to the driver as they are: SQLAlchemy's per-row parameter compilation cost ~25 µs a row
     (measured 7.3 s → 6.1 s for 100,000 firms, most of the rest being SQLite's own work).
+    PostgreSQL gets the rows through psycopg's COPY FROM STDIN (`cursor.copy`), many times faster
+    than an INSERT per row; it is a write like any INSERT (the data version is bumped on commit).
     """
     if not rows:
         return
     conn = db.session.connection()
     dialect = conn.dialect
     keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     types = types or {}
     procs = [(types.get(k) or table.c[k].type).dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    if dialect.name == "postgresql":
+        _copy_rows(conn, table, keys, procs, rows)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     if compiled.positional:
         order = [keys.index(name) for name in compiled.positiontup]
         keys, procs = [keys[i] for i in order], [procs[i] for i in order]
+    if compiled.positional:
+        params = [tuple(values) for values in _converted(rows, keys, procs)]
+    else:
+        params = [dict(zip(keys, values)) for values in _converted(rows, keys, procs)]
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _converted(rows, keys, procs):
+    """Each row's values in `keys` order, through the bind processors (a value bound again — a batch's
+    one timestamp — converted once)."""
     convert = [(i, p) for i, p in enumerate(procs) if p is not None]
-    last = [(_UNSET, None)] * len(keys)    # a value bound again (a batch's one timestamp) is converted once
+    last = [(_UNSET, None)] * len(keys)
     pick = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
-    params = []
     for row in rows:
         values = pick(row)
         if convert:
@@ -126,8 +141,23 @@ def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) ->
                     bound = proc(value)
                     last[i] = (value, bound)
                 values[i] = bound
-        params.append(tuple(values) if compiled.positional else dict(zip(keys, values)))
-    conn.exec_driver_sql(compiled.string, params)
+        yield values
+
+
+def _copy_rows(conn, table: Table, keys: list, procs: list, rows: list[dict]) -> None:
+    """COPY the rows into `table` through psycopg on `conn`'s DBAPI connection (its transaction)."""
+    columns = ", ".join(conn.dialect.identifier_preparer.quote(table.c[k].name) for k in keys)
+    statement = f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                write = copy.write_row
+                for values in _converted(rows, keys, procs):
+                    write(values)
+    except dbapi_error as exc:   # as SQLAlchemy raises it for a statement (IntegrityError on a taken code …)
+        raise DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
+    conn.info["yz_wrote"] = True        # core.dataversion: a COPY is a write (no SQLAlchemy event sees it)
 
 
 REBUILD_INDEXES_FROM = 5000   # rows: below this a bulk insert keeps the table's indexes as they are

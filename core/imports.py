@@ -158,11 +158,17 @@ def _column_label(kind: ImportKind, table, hmap, key) -> str | None:
     return col.label_zh if col else key
 
 
-def read_upload(kind: ImportKind, data: bytes, filename: str, progress: Progress = _no_progress) -> Upload:
+def read_upload(kind: ImportKind, data: bytes, filename: str, max_bytes: int = tabular.MAX_BYTES, *,
+                lean: bool = False, progress: Progress = _no_progress) -> Upload:
     """Read the file, skip title rows above the header, map the headers (row of the header = its
-    line); problems of the file or of its header row go into ``Upload.errors``."""
+    line); problems of the file or of its header row go into ``Upload.errors``.
+
+    `lean`: rows past the first ones keep only the cells of the kind's columns (an import reads nothing
+    else; a national-system export has twice as many columns as the registry knows). The preview and the
+    error report read the file whole."""
     try:
-        table = tabular.read_table(data, filename, on_rows=lambda n: progress("read", n))
+        table = tabular.read_table(data, filename, max_bytes=max_bytes, on_rows=lambda n: progress("read", n),
+                                   narrow=_used_columns(kind) if lean else None)
     except tabular.TableError as exc:
         return Upload(filename, None, None, [_err(None, None, exc.message)])
     table.skip_title_rows(tabular.locate_header(table.headers, table.rows, kind.columns))
@@ -180,12 +186,22 @@ def read_upload(kind: ImportKind, data: bytes, filename: str, progress: Progress
     return upload
 
 
+def _used_columns(kind: ImportKind):
+    """Collector's `narrow` for `kind`: the positions of the header row's known columns."""
+    def narrow(headers, rows):
+        skip = tabular.locate_header(headers, rows, kind.columns)
+        header = headers if skip == 0 else rows[skip - 1]
+        hmap = tabular.map_headers(header, kind.columns)
+        return set(hmap.index.values()) | {p for extra in hmap.duplicates.values() for p in extra}
+    return narrow
+
+
 def read(kind: ImportKind, data: bytes | None, filename: str, result: ImportResult, upload: Upload | None = None,
-         progress: Progress = _no_progress):
+         progress: Progress = _no_progress, max_bytes: int = tabular.MAX_BYTES):
     """The file's table and header map (read now unless ``upload`` holds them); problems go into
     result.errors."""
     if upload is None:
-        upload = read_upload(kind, data, filename, progress)
+        upload = read_upload(kind, data, filename, max_bytes, lean=True, progress=progress)
         result.source = (data, filename)
     result.errors.extend(upload.errors)
     if upload.table is None:
@@ -327,8 +343,11 @@ def _gc_paused():
 
 def run_import(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
                dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None,
-               progress: Progress = _no_progress) -> ImportResult:
+               progress: Progress = _no_progress, max_bytes: int = tabular.MAX_BYTES) -> ImportResult:
     """Validate every row, then write (all or nothing, or only the valid rows with skip_invalid).
+
+    `max_bytes`: the largest file read (the web's upload limit; the CLI reads server-side files of any size
+    up to tabular's row limit).
 
     Never commits: the caller commits when `result.written`, else rolls back. A dry run
     applies inside the transaction to count created/updated/unchanged, then rolls back.
@@ -336,7 +355,7 @@ def run_import(kind_name: str, data: bytes | None, filename: str, *, actor, para
     """
     with _gc_paused():
         return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                           skip_invalid=skip_invalid, upload=upload, progress=progress)
+                           skip_invalid=skip_invalid, upload=upload, progress=progress, max_bytes=max_bytes)
 
 
 def param_problems(kind: ImportKind, params: dict) -> list[dict]:
@@ -360,13 +379,13 @@ def param_label(param: Param) -> str:
 
 
 def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_invalid, upload,
-                progress) -> ImportResult:
+                progress, max_bytes=tabular.MAX_BYTES) -> ImportResult:
     kind = _KINDS[kind_name]
     params = dict(params or {})
     result = ImportResult(errors=param_problems(kind, params))
     if result.errors:
         return result
-    table, hmap = read(kind, data, filename, result, upload, progress)
+    table, hmap = read(kind, data, filename, result, upload, progress, max_bytes)
     if table is None or result.errors:
         return result
     ctx = ImportContext(actor=actor, params=params, dry_run=dry_run)
@@ -397,7 +416,8 @@ def _run_import(kind_name, data, filename, *, actor, params, dry_run, skip_inval
 def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, actor, params: dict | None = None,
                       dry_run: bool = False, skip_invalid: bool = False, attempts: int = ATTEMPTS,
                       upload: Upload | None = None, progress: Progress = _no_progress,
-                      before_commit: Callable[[ImportResult], None] | None = None) -> ImportResult:
+                      before_commit: Callable[[ImportResult], None] | None = None,
+                      max_bytes: int = tabular.MAX_BYTES) -> ImportResult:
     """run_import, then commit when written (else roll back) — the unit of work of the CLI and the web.
 
     Another import committing the same credit codes at the same moment makes our flush or commit
@@ -414,7 +434,8 @@ def import_and_commit(kind_name: str, data: bytes | None, filename: str, *, acto
     for attempt in range(1, attempts + 1):
         try:
             result = run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
-                                skip_invalid=skip_invalid, upload=_fresh(upload), progress=progress)
+                                skip_invalid=skip_invalid, upload=_fresh(upload), progress=progress,
+                                max_bytes=max_bytes)
             if result.written:
                 if before_commit is not None:
                     before_commit(result)

@@ -15,19 +15,20 @@ FIELD_LIMIT = csv.field_size_limit()     # Python's default (131,072 characters)
 csv.field_size_limit(2 ** 31 - 1)        # ... by us, per cell and naming its column, not by the parser
 
 
-def _read_csv(data: bytes, max_rows: int, on_rows=None) -> Table:
+def _read_csv(data: bytes, max_rows: int, on_rows=None, narrow=None) -> Table:
     """Decode, sniff the delimiter and parse a CSV/TSV file (see :func:`read_table`).
 
     A cell over FIELD_LIMIT characters is read as '' and listed in ``Table.oversized`` (the import
     reports it on its row and column).  A quote that does not close swallows the rows after it
     into one cell: such a file is refused, naming the row and column where the quote opened.
+    The text is decoded line by line as it is parsed (never the whole file as one string: a
+    100,000-row export of 130 MB would take ~250 MB more); `narrow`: see Collector.
     """
-    text, encoding = _decode(data)
-    if "\x00" in text:
-        raise TableError("binary_content")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(_lines(text), delimiter=delimiter)
-    out = Collector(max_rows, on_rows)
+    sample, lines, encoding = _decoded_lines(data)
+    delimiter = _sniff_delimiter(sample)
+    del sample
+    reader = csv.reader(lines, delimiter=delimiter)
+    out = Collector(max_rows, on_rows, narrow=narrow)
     oversized: dict[int, list[int]] = {}
     line = physical = 0
     try:
@@ -65,6 +66,56 @@ def _lines(text: str):
     yields them — without StringIO's copy of the whole text at four bytes a character."""
     for match in _LINE.finditer(text):
         yield match.group()
+
+
+_SAMPLE = 65536
+_ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "gb18030"})
+
+
+def _decoded_lines(data: bytes):
+    """(the text's first _SAMPLE characters, an iterator of its lines with their endings, codec name).
+
+    The codec is chosen as by :func:`_decode`; for UTF-8 (with or without BOM) and GB18030 the bytes
+    are checked and then decoded lazily, line by line; other codecs are decoded at once."""
+    codec, offset = _codec_of(data)
+    if codec is None:
+        text, codec = _decode(data)
+        if "\x00" in text:
+            raise TableError("binary_content")
+        return text[:_SAMPLE], _lines(text), codec
+    if b"\x00" in data:              # in these codecs a NUL byte is a NUL character
+        raise TableError("binary_content")
+    name = "utf-8" if codec == "utf-8-sig" else codec
+    head = bytes(memoryview(data)[offset:offset + 4 * _SAMPLE]).decode(name, errors="ignore")[:_SAMPLE]
+    raw = io.BytesIO(data)           # shares `data`'s buffer (no copy)
+    raw.seek(offset)
+    return head, io.TextIOWrapper(raw, encoding=name, newline=""), codec
+
+
+def _codec_of(data: bytes) -> tuple[str | None, int]:
+    """(codec, bytes to skip) when the file is UTF-8 with a BOM (checked as it is read), valid UTF-8 or
+    valid GB18030 (checked here, without building the text); (None, 0) for the other cases."""
+    if data.startswith(codecs.BOM_UTF8):
+        return ("utf-8-sig", 3) if _valid(data, "utf-8", 3) else (None, 0)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, 0
+    for codec in ("utf-8", "gb18030"):
+        if _valid(data, codec, 0):
+            return codec, 0
+    return None, 0
+
+
+def _valid(data: bytes, codec: str, offset: int, step: int = 1 << 20) -> bool:
+    """Whether data[offset:] decodes in `codec` — decoded a megabyte at a time, the text dropped."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    view = memoryview(data)
+    try:
+        for start in range(offset, len(data), step):
+            decoder.decode(view[start:start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> tuple[str, str]:

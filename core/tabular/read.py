@@ -12,7 +12,7 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
-               max_bytes: int = MAX_BYTES, on_rows: Callable[[int], None] | None = None) -> Table:
+               max_bytes: int = MAX_BYTES, on_rows: Callable[[int], None] | None = None, narrow=None) -> Table:
     """Read an uploaded .xlsx / .csv / .txt file into a text-only :class:`Table`.
 
     Rules: size is checked first (``max_bytes``); the extension picks the
@@ -20,6 +20,7 @@ def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
     the header; more than ``max_rows`` data rows is an error.  Any failure,
     including unexpected parser exceptions, is raised as :class:`TableError`.
     ``on_rows(n)`` hears how many data rows were read, every thousand (a web import's progress).
+    ``narrow``: see :class:`~core.tabular.table.Collector` (an import's unused columns dropped as read).
     """
     if len(data) > max_bytes:
         raise TableError("too_large", size_mb=_mb(len(data)), limit_mb=_mb(max_bytes))
@@ -30,8 +31,8 @@ def read_table(data: bytes, filename: str, *, max_rows: int = MAX_ROWS,
         raise TableError("unsupported_format", ext=ext or filename)
     try:
         if ext == ".xlsx":
-            return _read_xlsx(data, max_rows, on_rows)
-        return _read_csv(data, max_rows, on_rows)
+            return _read_xlsx(data, max_rows, on_rows, narrow)
+        return _read_csv(data, max_rows, on_rows, narrow)
     except TableError:
         raise
     except Exception as exc:  # noqa: BLE001 - never show a traceback to the user

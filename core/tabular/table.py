@@ -9,6 +9,7 @@ from core.tabular.errors import TableError
 
 MAX_ROWS = 300_000
 MAX_COLUMNS = 1_000
+NARROW_AFTER = 60     # rows read whole before a Collector's `narrow` decides which columns later rows keep
 
 
 @dataclass
@@ -52,7 +53,13 @@ class Collector:
 
     PROGRESS_EVERY = 1000
 
-    def __init__(self, max_rows: int, on_rows: Callable[[int], None] | None = None) -> None:
+    def __init__(self, max_rows: int, on_rows: Callable[[int], None] | None = None, narrow=None) -> None:
+        """`on_rows(n)`: told the number of data rows read so far, every PROGRESS_EVERY rows.
+        `narrow(headers, first_rows)`: called once the first NARROW_AFTER data rows are in, returns the
+        column positions the caller will read (None: all); the later rows keep only those cells (the
+        others read as ''), so a wide file's unused columns take no memory. The first rows stay whole."""
+        self.narrow = narrow
+        self.dropped: tuple[int, ...] = ()
         self.max_rows = max_rows
         self.on_rows = on_rows     # told the number of data rows read so far, every PROGRESS_EVERY rows
         self.headers: list[str] | None = None
@@ -78,10 +85,19 @@ class Collector:
             return
         if len(self.rows) >= self.max_rows:
             raise TableError("too_many_rows", limit=self.max_rows)
+        if self.dropped:
+            for pos in self.dropped:
+                if pos < n:
+                    cells[pos] = ""
         self.rows.append(cells)
         self.lines.append(line)
         if self.on_rows is not None and not len(self.rows) % self.PROGRESS_EVERY:
             self.on_rows(len(self.rows))
+        if self.narrow is not None and len(self.rows) == NARROW_AFTER:
+            keep = self.narrow(self.headers, self.rows)
+            self.narrow = None
+            if keep is not None:
+                self.dropped = tuple(pos for pos in range(self.width) if pos not in keep)
 
     def table(self, **meta: Any) -> Table:
         """Pad every row to the common width and build the Table (empty → error)."""

@@ -26,7 +26,7 @@ ZIP_RATIO_MIN_SIZE = 1024 * 1024
 ZIP_MAX_MEMBERS = 10_000
 
 
-def _read_xlsx(data: bytes, max_rows: int, on_rows=None) -> Table:
+def _read_xlsx(data: bytes, max_rows: int, on_rows=None, narrow=None) -> Table:
     """Read the first visible worksheet of an .xlsx (see :func:`read_table`).
 
     Rules: the zip is vetted first (:func:`_check_xlsx_zip`); openpyxl runs
@@ -46,7 +46,7 @@ def _read_xlsx(data: bytes, max_rows: int, on_rows=None) -> Table:
         try:
             ws = _first_sheet(wb)
             ws.reset_dimensions()  # never trust the stored <dimension>
-            out = Collector(max_rows, on_rows)
+            out = Collector(max_rows, on_rows, narrow=narrow)
             strip = str.strip
             for line, row in enumerate(ws.iter_rows(values_only=True), 1):
                 out.add([strip(v, _STRIP) if type(v) is str
