@@ -132,8 +132,8 @@ def _pg_schema_url(base: str, schema: str, *, drop: bool = False) -> str:
 
 
 def table(results: dict, n: int) -> str:
-    lines = [f"| database | query | rows found | search, index | search, scan (before) | page /registry/?q=, index "
-             f"| page, scan | API /api/v1/firms?q=, index | API, scan |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| database | query | rows found | search, index | search, scan (before) | page /registry/?q=, index "
+             "| page, scan | API /api/v1/firms?q=, index | API, scan |", "|---|---|---|---|---|---|---|---|---|"]
     for db_name, rows in results.items():
         for r in rows:
             lines.append(f"| {db_name} | {r['label']} “{r['q']}” | {r['total']:,} | **{r['index_ms']:.1f} ms** | "
@@ -166,7 +166,7 @@ def main(argv=None) -> int:
             finally:
                 _pg_schema_url(args.pg, "bench_search", drop=True)
     text = (common.header(f"Firm search at {args.firms:,} firms (bench/search.py)") +
-            f"- bulk load of the firms with the index kept by triggers / GIN indexes: "
+            "- bulk load of the firms with the index kept by triggers / GIN indexes: "
             + ", ".join(f"{k} {v:.1f} s" for k, v in loads.items()) + "\n"
             f"- medians of {args.repeat}; “search” is the server time of the page's two queries (one page in "
             "pinyin order, and the count), in process; page and API through the Flask test client. “scan” is "

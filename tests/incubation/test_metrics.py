@@ -77,7 +77,8 @@ def test_maker_spaces_recognised_and_closed(make_carrier):
     assert value("maker_spaces", D(2018, 1, 1)) == 2
     assert value("maker_spaces", D(2019, 2, 28)) == 2
     assert value("maker_spaces", D(2019, 3, 1)) == 1
-    assert [r["carrier_name"] for r in indicators.records("maker_spaces", D(2018, 6, 1))] == ["乙", "甲"]
+    # by name in pinyin order: 甲 jiǎ before 乙 yǐ (code points would put 乙 first)
+    assert [r["carrier_name"] for r in indicators.records("maker_spaces", D(2018, 6, 1))] == ["甲", "乙"]
 
 
 def test_incubation_area_active_carriers(make_carrier):
