@@ -1,7 +1,7 @@
 """core: web import jobs (core_import_jobs): preview and commit run off the request, with progress
 
 Revision ID: 3c9e1f0a7d21
-Revises: 7b5a6bbdef4a
+Revises: 3c9e1d2a7f40
 Create Date: 2026-11-29 16:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c9e1f0a7d21'
-down_revision = '7b5a6bbdef4a'
+down_revision = '3c9e1d2a7f40'
 branch_labels = None
 depends_on = None
 

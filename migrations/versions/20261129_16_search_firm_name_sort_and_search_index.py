@@ -6,7 +6,7 @@ or no right to create it) the index is left out with a warning: the search gives
 on a scan (registry/search.py).
 
 Revision ID: 3e9c4a7d21f6
-Revises: 7b5a6bbdef4a
+Revises: 3c9e1f0a7d21
 Create Date: 2026-11-29 16:00:00
 
 """
@@ -21,7 +21,7 @@ from core.pinyin import sort_key
 
 
 revision = '3e9c4a7d21f6'
-down_revision = '7b5a6bbdef4a'
+down_revision = '3c9e1f0a7d21'
 branch_labels = None
 depends_on = None
 
