@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flask import current_app
@@ -46,22 +47,31 @@ def html_to_pdf(html: str, *, path: str, footer: str, ready: str = "body", timeo
     except ImportError as exc:
         raise PdfUnavailable(_("服务器未安装 PDF 生成组件（Playwright），请使用浏览器的“打印 → 另存为 PDF”。")) from exc
     static = Path(current_app.static_folder)
+    args = (html, path, footer, ready, timeout_ms, static, chromium_path())
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=ARGS)
-            try:
-                page = browser.new_page(locale="zh-CN")
-                page.route("**/*", lambda route: _serve(route, html, path, static))
-                page.goto(ORIGIN + path, wait_until="load", timeout=timeout_ms)
-                page.wait_for_selector(ready, state="attached", timeout=timeout_ms)
-                return page.pdf(format="A4", landscape=True, print_background=True, display_header_footer=True,
-                                header_template="<span></span>", footer_template=_footer(footer),
-                                margin={"top": "12mm", "bottom": "14mm", "left": "10mm", "right": "10mm"})
-            finally:
-                browser.close()
+        # in a thread of its own: Playwright's sync API refuses to start where an asyncio loop runs
+        # (an async server, or another sync Playwright in this thread)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_render, sync_playwright, *args).result()
     except Error as exc:
         current_app.logger.warning("PDF rendering failed: %s", exc)
         raise PdfUnavailable(_("服务器无法生成 PDF（未找到可用的 Chromium 浏览器），请使用浏览器的“打印 → 另存为 PDF”。")) from exc
+
+
+def _render(sync_playwright, html: str, path: str, footer: str, ready: str, timeout_ms: int, static: Path,
+            chromium: str | None) -> bytes:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=ARGS)
+        try:
+            page = browser.new_page(locale="zh-CN")
+            page.route("**/*", lambda route: _serve(route, html, path, static))
+            page.goto(ORIGIN + path, wait_until="load", timeout=timeout_ms)
+            page.wait_for_selector(ready, state="attached", timeout=timeout_ms)
+            return page.pdf(format="A4", landscape=True, print_background=True, display_header_footer=True,
+                            header_template="<span></span>", footer_template=_footer(footer),
+                            margin={"top": "12mm", "bottom": "14mm", "left": "10mm", "right": "10mm"})
+        finally:
+            browser.close()
 
 
 def _serve(route, html: str, path: str, static: Path) -> None:

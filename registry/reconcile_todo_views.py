@@ -2,7 +2,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from core.forms import FlaskForm
 
 from core.permissions import get_in_scope_or_404, requires
 from core.redirects import safe_next

@@ -196,6 +196,9 @@ OTHER_EDIT = {
     "talent.team_edit": ("name", "他人改名团队"),
     "goals.target_edit": ("value", "77"),           # a share (%): a plausible one
 }
+#: edit forms with a version whose stale edit is tested where the record is made (one comment per goal,
+#: period and unit: created by the first save, refused when stale — tests/goals/test_home.py)
+TESTED_ELSEWHERE = {"goals.goal_comment"}
 MASKED = {"talent.person_edit"}   # personal data: the list shows that the name changed, not the name
 
 
@@ -274,7 +277,7 @@ def _record(endpoint, url, world):
 
 def test_every_edit_form_is_known(app, world, clients):
     """The edit forms are found from the URL map: a new one must get a line in OTHER_EDIT."""
-    assert set(_edit_forms(app, clients[0], world)) == set(OTHER_EDIT)
+    assert set(_edit_forms(app, clients[0], world)) - TESTED_ELSEWHERE == set(OTHER_EDIT)
 
 
 @pytest.mark.parametrize("endpoint", sorted(OTHER_EDIT))

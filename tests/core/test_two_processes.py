@@ -175,7 +175,7 @@ def _pool_figure(browser: Browser) -> float:
 def _dashboard_figure(browser: Browser) -> str:
     status, body, _h = browser.get("/goals/")
     assert status == 200
-    row = re.search(r'data-key="high_growth_pool".*?class="num actual"[^>]*>([^<]*)<', body, re.S)
+    row = re.search(r'data-key="high_growth_pool".*?class="num actual"[^>]*>(?:<a [^>]*>)?([^<]*)<', body, re.S)
     return row.group(1).strip()
 
 

@@ -49,3 +49,12 @@ def test_briefing_pdf_without_a_renderer_explains_instead_of_failing(app, login,
 def test_briefing_needs_sign_in(app):
     assert app.test_client().get("/goals/briefing").status_code == 302
     assert app.test_client().get("/goals/briefing.pdf").status_code == 302
+
+
+def test_briefing_pdf_while_this_thread_runs_playwright(app, login, manager):
+    """The renderer runs in a thread of its own: a sync Playwright already running here (a browser test in
+    the same worker, an async server) must not make the download fall back to the message."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright():
+        resp = login(manager).get("/goals/briefing.pdf?as_of=2019-12-31")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data[:5] == b"%PDF-"
