@@ -96,4 +96,5 @@ def test_finance_editor_main_path(server, page, sign_in):
     assert before == "0"
     assert page.locator("#year-total").inner_text() == "12,345.5"
     assert name in page.locator("#financing-ledger").inner_text()
+    page.wait_for_selector("#financing-chart canvas")     # drawn by charts.js once the page's scripts ran
     assert page.locator("#financing-chart canvas").count() == 1

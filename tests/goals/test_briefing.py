@@ -51,10 +51,14 @@ def test_briefing_needs_sign_in(app):
     assert app.test_client().get("/goals/briefing.pdf").status_code == 302
 
 
-def test_briefing_pdf_while_this_thread_runs_playwright(app, login, manager):
-    """The renderer runs in a thread of its own: a sync Playwright already running here (a browser test in
-    the same worker, an async server) must not make the download fall back to the message."""
-    from playwright.sync_api import sync_playwright
-    with sync_playwright():
-        resp = login(manager).get("/goals/briefing.pdf?as_of=2019-12-31")
+def test_briefing_pdf_while_an_asyncio_loop_runs_in_this_thread(app, login, manager):
+    """The renderer runs in a thread of its own: where an asyncio loop runs (an async server, a sync
+    Playwright already started in this thread) the download must not fall back to the message."""
+    import asyncio
+    client = login(manager)
+
+    async def download():
+        return client.get("/goals/briefing.pdf?as_of=2019-12-31")
+
+    resp = asyncio.run(download())
     assert resp.status_code == 200 and resp.mimetype == "application/pdf" and resp.data[:5] == b"%PDF-"
