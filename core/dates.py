@@ -4,10 +4,17 @@ Every "today" of the app (default dates of forms, as-of dates of pages and API, 
 plausibility checks of imports) comes from `today()`, so a page viewed at 07:30 in Ningbo never
 shows yesterday because the server runs on UTC.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC time: SQLite hands back naive UTC, PostgreSQL aware times (one answer on both)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def today() -> date:

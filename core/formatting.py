@@ -8,13 +8,13 @@ None is shown as "—" by the number filters and as "" by `localtime`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 
-from core.dates import TZ
+from core.dates import TZ, as_utc
 
 
 def num(value: Any, digits: int = 0) -> str:
@@ -46,8 +46,7 @@ def localtime(value: Any, seconds: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return aware.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+        return as_utc(value).astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

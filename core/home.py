@@ -79,8 +79,7 @@ def failed_imports(user, limit: int = 5) -> list:
     since = utcnow() - timedelta(days=FAILED_IMPORT_DAYS)
     items = []
     for job in import_jobs.recent_for(user, 50):
-        created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=since.tzinfo)
-        if created < since:
+        if dates.as_utc(job.created_at) < since:
             break
         problem = _job_problem(job)
         if problem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.dates import as_utc
 from core.db import db, is_sqlite, utcnow
 
 STATES = ("queued", "running", "done", "failed")
@@ -81,10 +82,6 @@ def upload_dir() -> Path:
     path = Path(current_app.config["INSTANCE_PATH"]) / "uploads" / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 # --- queueing -------------------------------------------------------------------------------------
@@ -174,7 +171,7 @@ def _live(job: ImportJob) -> dict | None:
 
 def last_beat(job: ImportJob) -> float:
     """When the job last showed it was alive (epoch seconds): the database's heartbeat or the file's."""
-    beats = [(_aware(job.heartbeat_at) or _aware(job.started_at) or _aware(job.created_at)).timestamp()]
+    beats = [(as_utc(job.heartbeat_at) or as_utc(job.started_at) or as_utc(job.created_at)).timestamp()]
     if job.state == "running" and (live := _live(job)) is not None:
         beats.append(live["beat"])
     return max(beats)

@@ -8,7 +8,7 @@ are retried with backoff (the scheduler looks every five minutes).
 import logging
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 import click
@@ -138,17 +138,13 @@ def _claim(name: str, period: str, today: date, rerun: bool) -> JobRun | None:
     return old
 
 
-def _aware(value):
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _may_take_over(run: JobRun, rerun: bool) -> bool:
     now = utcnow()
     if run.status == "running":
-        ends = _aware(run.lease_until) or _aware(run.started_at) + timedelta(minutes=_setting("JOB_LEASE_MINUTES"))
+        ends = dates.as_utc(run.lease_until) or dates.as_utc(run.started_at) + timedelta(minutes=_setting("JOB_LEASE_MINUTES"))
         return ends < now                      # the process that claimed it died (or overran its lease)
     if run.status == "failed":
-        return rerun or (run.next_try_at is not None and _aware(run.next_try_at) <= now)
+        return rerun or (run.next_try_at is not None and dates.as_utc(run.next_try_at) <= now)
     return False
 
 

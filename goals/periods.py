@@ -11,7 +11,7 @@ Rules:
 """
 import dataclasses
 import logging
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -23,7 +23,8 @@ from core.api import plain
 from core.audit import service as audit
 from core.db import db, utcnow
 from core.errors import ServiceError
-from core.dates import TZ, today
+from core.dates import as_utc, today
+from core.formatting import localtime
 from goals import pace, period_diff
 from goals import rollup as ru
 from goals.models import Goal, GoalTarget
@@ -66,14 +67,9 @@ def figure_of(close: PeriodClose, goal) -> PeriodFigure | None:
         PeriodFigure.close_id == close.id, PeriodFigure.goal_id == goal.id)).first()
 
 
-def utc(moment: datetime) -> datetime:
-    """An aware UTC time (SQLite hands back naive UTC, PostgreSQL aware: one answer on both)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def local_text(moment: datetime) -> str:
     """'2019-01-05 09:30' in Asia/Shanghai."""
-    return utc(moment).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    return localtime(moment)
 
 
 # --------------------------------------------------------------------------- services
@@ -180,7 +176,7 @@ def _reported_dict(item: dict, fig: PeriodFigure | None, close: PeriodClose) -> 
     if fig is None:                          # a goal added after the close: nothing was reported
         return {**item, "closed_at": None, "live_actual": None}
     return {**item, **fig.shown, "actual": _float(fig.actual), "status": fig.status,
-            "live_actual": item.get("actual"), "closed_at": utc(close.closed_at)}
+            "live_actual": item.get("actual"), "closed_at": as_utc(close.closed_at)}
 
 
 def _float(value: Decimal | None) -> float | None:

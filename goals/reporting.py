@@ -20,10 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from core import dataversion
 from core.auth.models import Unit
-from core.dates import TZ
+from core.dates import TZ, as_utc
 from core.db import db
 from goals.models import Goal, GoalUnit, ReportedValue
-from goals.periods import utc
 from goals.service import QUARTER_END
 
 FIRST_YEAR = 2017
@@ -104,7 +103,7 @@ def _state(rv: ReportedValue | None, deadline: date, today: date) -> str:
 
 
 def _local_day(moment) -> date:
-    return utc(moment).astimezone(TZ).date()
+    return as_utc(moment).astimezone(TZ).date()
 
 
 def _compute_slots(today: date) -> tuple[Slot, ...]:

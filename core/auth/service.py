@@ -1,7 +1,7 @@
 """Users, passwords, lockout and API tokens. Services take plain values and never commit."""
 import hashlib
 import secrets
-from datetime import timedelta, timezone
+from datetime import timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
 from core.auth.models import ROLES, ApiToken, LoginThrottle, Unit, User
+from core.dates import as_utc
 from core.db import db, utcnow
 from core.errors import ServiceError
 
@@ -49,15 +50,11 @@ def _check_strength(password: str, field: str = "password") -> None:
         raise ServiceError(_("密码至少 %(n)s 位", n=MIN_PASSWORD), field=field)
 
 
-def _aware(dt):
-    return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def locked_until(user: User):
     """When the last lock on `user`'s name (from any address) ends, or None."""
     stmt = select(LoginThrottle.locked_until).where(LoginThrottle.username == user.username,
                                                     LoginThrottle.locked_until.is_not(None))
-    ends = [_aware(t) for t in db.session.scalars(stmt)]
+    ends = [as_utc(t) for t in db.session.scalars(stmt)]
     live = [t for t in ends if t > utcnow()]
     return max(live) if live else None
 
@@ -102,7 +99,7 @@ def _throttle_keys(username: str, address: str) -> tuple[str, str]:
 def _locked_keys(keys) -> set[str]:
     stmt = select(LoginThrottle.key, LoginThrottle.locked_until).where(LoginThrottle.key.in_(keys))
     now = utcnow()
-    return {key for key, until in db.session.execute(stmt) if until is not None and _aware(until) > now}
+    return {key for key, until in db.session.execute(stmt) if until is not None and as_utc(until) > now}
 
 
 def _count_failure(key: str, username: str, limit: int, minutes: int) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from core import scheduler
+from core.dates import as_utc
 from core.db import db, utcnow
 from core.scheduler import Job, JobRun, retry_due, run_job
 
@@ -63,7 +64,7 @@ def test_a_claim_from_before_leases_counts_from_its_start(app, flaky):
 def test_failures_are_retried_with_backoff_then_left_to_a_person(app, flaky):
     run = run_job("test.flaky", DAY)
     assert (run.status, run.attempts) == ("failed", 1) and "源数据暂不可用" in run.summary
-    first_wait = scheduler._aware(run.next_try_at) - utcnow()
+    first_wait = as_utc(run.next_try_at) - utcnow()
     assert timedelta(minutes=9) < first_wait <= timedelta(minutes=10)
     assert run_job("test.flaky", DAY) is None and retry_due() == []     # not due yet
     for attempt in (2, 3):
@@ -80,7 +81,7 @@ def test_backoff_doubles(app, flaky):
     run_job("test.flaky", DAY)
     _make_due()
     [run] = retry_due()
-    wait = scheduler._aware(run.next_try_at) - utcnow()
+    wait = as_utc(run.next_try_at) - utcnow()
     assert timedelta(minutes=19) < wait <= timedelta(minutes=20)
 
 
