@@ -58,8 +58,12 @@ def xlsx_response(cols, records, *, sheet: Any, filename: str, perm: str | None 
 
 def send_xlsx(data: bytes, filename: str):
     """Bytes of a workbook as a download named `<filename>-<today>.xlsx` (ASCII, so every browser keeps it)."""
-    return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX_MIME,
-                     download_name=f"{filename}-{dates.today().isoformat()}.xlsx")
+    return xlsx_download(data, f"{filename}-{dates.today().isoformat()}.xlsx")
+
+
+def xlsx_download(data: bytes, download_name: str):
+    """Bytes of a workbook as an attachment named `download_name`."""
+    return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX_MIME, download_name=download_name)
 
 
 def export_url(endpoint: str, **values: Any) -> str:

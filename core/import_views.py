@@ -17,6 +17,7 @@ from wtforms import BooleanField, HiddenField
 
 from core import import_jobs, import_runner, import_stash, imports
 from core.db import db
+from core.exports import XLSX_MIME
 from core.permissions import requires
 from core.saving import act
 from core.views import bp
@@ -161,7 +162,7 @@ def import_errors(kind, token):
     job = db.session.scalars(select(import_jobs.ImportJob).where(import_jobs.ImportJob.token == token)).first()
     name = Path(job.filename if job else "import").stem
     return send_file(path, as_attachment=True, download_name=f"{name}-错误报告.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=XLSX_MIME)
 
 
 @bp.route("/imports/batches/<kind>", methods=["GET"])

@@ -1,13 +1,13 @@
 """Finance pages: the pre-IPO board, candidates and their stages, the financing ledger."""
-import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from core import dates
 from core import tabular
+from core.exports import xlsx_download
 from core.permissions import can, get_in_scope_or_404, requires
 from core.saving import save
 from core.timeline import TimelineItem
@@ -35,11 +35,6 @@ def _date_arg(name: str) -> date:
 def _year_arg(default: int) -> int:
     raw = request.args.get("year", "").strip()
     return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else default
-
-
-def _xlsx(data: bytes, name: str):
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # ----------------------------------------------------------------------------- board
@@ -71,7 +66,7 @@ def candidate_export():
     show = request.args.get("show", "all")   # the list's filters (the button carries them); all without
     candidates = service.list_candidates(open_only=show == "open", board=request.args.get("board") or None)
     headers, rows = spreadsheets.candidate_table(candidates, personal=personal, en=_en())
-    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=_("拟上市企业")), "ipo-candidates.xlsx")
+    return xlsx_download(tabular.write_xlsx(headers, rows, sheet_name=_("拟上市企业")), "ipo-candidates.xlsx")
 
 
 def _en() -> bool:
@@ -159,7 +154,7 @@ def financing_list():
 def financing_export():
     year = _year_arg(dates.today().year)
     headers, rows = spreadsheets.financing_table(service.financing_events(year=year), en=_en())
-    return _xlsx(tabular.write_xlsx(headers, rows, sheet_name=_("直接融资%(year)s", year=year),
+    return xlsx_download(tabular.write_xlsx(headers, rows, sheet_name=_("直接融资%(year)s", year=year),
                                     column_types={3: "money", 4: "date"}), f"financing-{year}.xlsx")
 
 

@@ -1,12 +1,12 @@
 """The cohort funnel pages (managers, 区科技局, 区金融办): chart and table, drill-down, xlsx export,
 and the small funnel a carrier's page loads for its own firms."""
 from datetime import date
-from io import BytesIO
 
-from flask import abort, render_template, request, send_file, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core import dates
+from core.exports import xlsx_download
 from core.permissions import ensure, requires
 from core.tabular import write_xlsx
 from goals import funnel as fn
@@ -15,8 +15,6 @@ from incubation.models import CARRIER_TYPES, CARRIER_TYPES_EN
 from incubation.queries import carriers
 from registry.models import PLAN_SECTORS
 from registry.reference import towns
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _int_arg(name: str) -> int | None:
@@ -99,8 +97,7 @@ def _firms_xlsx(firms, cohort: int, as_of: date):
     data = write_xlsx([_("统一社会信用代码"), _("企业名称"), _("所属街道（镇）"), _("产业领域")],
                       ([f.uscc, f.name, names.get(f.town_code, _("未标注")), f.plan_sector or ""] for f in firms),
                       sheet_name=_("企业名单"), column_types={0: "text"})
-    return send_file(BytesIO(data), download_name=f"funnel-{cohort}-{as_of.isoformat()}-firms.xlsx",
-                     as_attachment=True, mimetype=XLSX)
+    return xlsx_download(data, f"funnel-{cohort}-{as_of.isoformat()}-firms.xlsx")
 
 
 @bp.route("/funnel/export.xlsx")
@@ -115,8 +112,7 @@ def funnel_export():
     headers = [_("队列（首次入孵年份）") if flt.basis == "incubation" else _("队列（首次入库年份）"), _("队列企业数"),
                _("阶段"), _("达到企业数"), _("较上一阶段转化率"), _("较上一阶段用时中位数（天）")]
     data = write_xlsx(headers, rows, sheet_name=_("孵化漏斗"), column_types={4: "percent"})
-    return send_file(BytesIO(data), download_name=f"funnel-{as_of.isoformat()}.xlsx", as_attachment=True,
-                     mimetype=XLSX)
+    return xlsx_download(data, f"funnel-{as_of.isoformat()}.xlsx")
 
 
 @bp.route("/funnel/carrier/<int:carrier_id>")

@@ -1,16 +1,14 @@
 """Pages: every computed goal by town or park (table + bar chart), a town's page, their xlsx exports."""
-from io import BytesIO
 
-from flask import abort, render_template, request, send_file
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 
+from core.exports import xlsx_download
 from core.permissions import requires
 from core.tabular import write_xlsx
 from goals import towns
 from goals.views import as_of_arg, bp, lang
 from registry import reference
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _by() -> str:
@@ -42,8 +40,7 @@ def town_breakdown_export():
     headers = ["目标", *frame.columns]
     data = write_xlsx(headers, ([name, *(_num(v) for v in row)] for name, row in frame.iterrows()),
                       sheet_name="按街道镇" if by == "town" else "按园区")
-    return send_file(BytesIO(data), as_attachment=True, mimetype=XLSX,
-                     download_name=f"{'towns' if by == 'town' else 'parks'}-{as_of.isoformat()}.xlsx")
+    return xlsx_download(data, f"{'towns' if by == 'town' else 'parks'}-{as_of.isoformat()}.xlsx")
 
 
 def _town_or_404(code: str) -> tuple[str, str]:
@@ -82,5 +79,4 @@ def town_export(code):
         out += [("名单", label, rec.get("firm_name", ""), rec.get("uscc", ""), None, None) for rec in recs]
     data = write_xlsx(("类别", "项目", "企业名称", "统一社会信用代码", name, "全区"), out, sheet_name=name,
                       column_types={3: "text"})
-    return send_file(BytesIO(data), as_attachment=True, mimetype=XLSX,
-                     download_name=f"{name}-{town['as_of'].isoformat()}.xlsx")
+    return xlsx_download(data, f"{name}-{town['as_of'].isoformat()}.xlsx")

@@ -1,6 +1,5 @@
 """Goal pages: dashboard, goal page, export, unit page, the reporting workflow."""
 from datetime import date
-from io import BytesIO
 
 from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from core import dataversion, indicators
 from core.auth.models import Unit
 from core.db import db
+from core.exports import xlsx_download
 from core.permissions import can, ensure, requires
 from core.redirects import safe_next
 from core.saving import act, save
@@ -121,8 +121,7 @@ def dashboard_trends():
 def goal_export():
     as_of = as_of_arg()
     data = export_goals(as_of, lang())
-    return send_file(BytesIO(data), download_name=f"goals-{as_of.isoformat()}.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, f"goals-{as_of.isoformat()}.xlsx")
 
 
 def column_labels() -> dict:

@@ -7,10 +7,9 @@ import json
 import secrets
 import time
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +19,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from core.db import db
+from core.exports import xlsx_download
 from core.imports import ImportBatch, undo_batch
 from core.saving import act
 from core.permissions import get_in_scope_or_404, requires
@@ -158,8 +158,7 @@ def reconcile_export(token):
     rec = _rerun(state)
     db.session.rollback()
     name = f"名单核对-{rec.pool.key}-{rec.as_of.isoformat()}.xlsx"
-    return send_file(BytesIO(workbook(rec)), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(workbook(rec), name)
 
 
 #: Registry batches written outside the importer, and the page that lists each kind.

@@ -12,6 +12,7 @@ from core import dates
 from core import timeline
 from core.auth.models import Unit
 from core.db import db
+from core.exports import XLSX_MIME
 from core.permissions import get_in_scope_or_404, requires
 from core.redirects import safe_next
 from core.saving import act, flash_errors, save
@@ -75,7 +76,7 @@ def firm_export():
     path, _count = export.write_file(flt, dates.today())
     name = f"firms-{dates.today().isoformat()}.xlsx"
     resp = Response(stream_file(path), direct_passthrough=True,
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                    mimetype=XLSX_MIME)
     resp.headers["Content-Length"] = str(os.path.getsize(path))
     resp.headers["Content-Disposition"] = content_disposition(name)
     ticket = request.args.get("ticket", "")

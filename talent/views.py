@@ -2,11 +2,12 @@
 everyone else gets counts and per-firm aggregates."""
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import dates
+from core.exports import xlsx_download
 from core.permissions import can, get_in_scope_or_404, requires
 from core.saving import act, save
 from talent import metrics, service, spreadsheets
@@ -52,8 +53,7 @@ def export():
         data, name = spreadsheets.export_persons_xlsx(as_of), f"talents-{as_of}.xlsx"
     else:
         data, name = spreadsheets.export_aggregates_xlsx(as_of), f"talent-aggregates-{as_of}.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return xlsx_download(data, name)
 
 
 @bp.route("/persons")
