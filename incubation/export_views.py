@@ -9,7 +9,7 @@ from core.indicators import get as get_indicator
 from core.permissions import requires
 from incubation import metrics, queries, service
 from incubation.rd_views import institutions_of_level, live_alliances
-from incubation.views import as_of_date, bp, carrier_type_arg, tenancies_by_status, town_name
+from incubation.views import as_of_date, bp, carrier_type_arg, town_name
 
 EXPORT = "incubation.export"
 
@@ -50,7 +50,7 @@ TENANCY_COLS = (
 @bp.route("/tenancies/export.xlsx")
 @requires("incubation.view")
 def tenancy_export():
-    rows = tenancies_by_status(request.args.get("status", "current"))
+    rows = queries.tenancies_by_status(request.args.get("status", "current"))
     return xlsx_response(TENANCY_COLS, rows, sheet=_("在孵企业"), filename="tenancies", perm=EXPORT)
 
 

@@ -52,6 +52,18 @@ def due_to_graduate(on: date, years: int = GRADUATION_YEARS) -> list[Tenancy]:
     return list(db.session.scalars(_with_firm(stmt).order_by(Tenancy.entered_on, Tenancy.id)))
 
 
+def tenancies_by_status(status: str, limit: int | None = None) -> list[Tenancy]:
+    """Live tenancies, newest entries first: 'current' (not left), 'left', or any other value for all;
+    firm and carrier loaded with them (the list shows both)."""
+    stmt = select(Tenancy).where(Tenancy.archived_at.is_(None))
+    if status == "current":
+        stmt = stmt.where(Tenancy.left_on.is_(None))
+    elif status == "left":
+        stmt = stmt.where(Tenancy.left_on.is_not(None))
+    stmt = stmt.order_by(Tenancy.entered_on.desc(), Tenancy.id.desc()).limit(limit)
+    return list(db.session.scalars(_with_firm(stmt)))
+
+
 def tenancies_of_firm(firm_id: int) -> list[Tenancy]:
     stmt = select(Tenancy).where(Tenancy.firm_id == firm_id, Tenancy.archived_at.is_(None))
     return list(db.session.scalars(_with_firm(stmt).order_by(Tenancy.entered_on)))

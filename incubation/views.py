@@ -156,18 +156,8 @@ def maker_count_save(carrier_id):
 @requires("incubation.view")
 def tenancy_list():
     status = request.args.get("status", "current")
-    return render_template("incubation/tenancy_list.html", tenancies=tenancies_by_status(status, limit=1000),
+    return render_template("incubation/tenancy_list.html", tenancies=queries.tenancies_by_status(status, limit=1000),
                            status=status)
-
-
-def tenancies_by_status(status: str, limit: int | None = None) -> list[Tenancy]:
-    """Live tenancies, newest entries first: 'current' (not left), 'left', or any other value for all."""
-    stmt = select(Tenancy).where(Tenancy.archived_at.is_(None))
-    if status == "current":
-        stmt = stmt.where(Tenancy.left_on.is_(None))
-    elif status == "left":
-        stmt = stmt.where(Tenancy.left_on.is_not(None))
-    return db.session.scalars(stmt.order_by(Tenancy.entered_on.desc(), Tenancy.id.desc()).limit(limit)).all()
 
 
 @bp.route("/tenancies/new", methods=["GET", "POST"])
