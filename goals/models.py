@@ -73,6 +73,17 @@ class Goal(Versioned, Timestamped, db.Model):
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_zh
 
+    def unit(self, lang: str = "zh") -> str:
+        """The unit of the goal's figures (亿元, 家, %, …) in `lang`."""
+        return self.unit_en if lang == "en" and self.unit_en else self.unit_zh
+
+    def with_unit(self, label: str, lang: str = "zh") -> str:
+        """`label` followed by the goal's unit, as a header: "数值（亿元）", "Value (100 million yuan)"."""
+        unit = self.unit(lang)
+        if not unit:
+            return label
+        return f"{label} ({unit})" if lang == "en" else f"{label}（{unit}）"
+
     def definition(self, lang: str = "zh") -> str:
         return self.definition_en if lang == "en" and self.definition_en else self.definition_zh
 

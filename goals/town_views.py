@@ -32,14 +32,22 @@ def town_breakdown():
                                   "goals": chart}, lang=lang())
 
 
+def _unit_label(key: str, label: str) -> str:
+    """A town or park as a header: its name (a proper name, as registered); 未标注 and 其他 translated."""
+    return _(label) if key == towns.UNMARKED or label == "其他" else label
+
+
 @bp.route("/towns/export.xlsx")
 @requires("goals.export")
 def town_breakdown_export():
-    as_of, by = as_of_arg(), _by()
-    frame = towns.matrix(towns.breakdown(as_of, by), by, lang())
-    headers = ["目标", *frame.columns]
-    data = write_xlsx(headers, ([name, *(_num(v) for v in row)] for name, row in frame.iterrows()),
-                      sheet_name="按街道镇" if by == "town" else "按园区")
+    """Goals × towns (or parks): each goal's figures in the goal's own unit (亿元 for output, 家 for firms)."""
+    as_of, by, language = as_of_arg(), _by(), lang()
+    rows = towns.breakdown(as_of, by)
+    frame = towns.matrix(rows, by, language)
+    headers = [_("指标"), _("单位"), *(_unit_label(k, label) for k, label in towns.units(by)), _("全区")]
+    out = ([r.goal.name(language), r.goal.unit(language), *(_num(v) for v in values)]
+           for r, (_name, values) in zip(rows, frame.iterrows()))
+    data = write_xlsx(headers, out, sheet_name=_("按街道镇") if by == "town" else _("按园区"))
     return xlsx_download(data, f"{'towns' if by == 'town' else 'parks'}-{as_of.isoformat()}.xlsx")
 
 
@@ -69,14 +77,16 @@ def town_page(code):
 @bp.route("/towns/<code>/export.xlsx")
 @requires("goals.export")
 def town_export(code):
-    town = _town(code)
+    """A town's figures against the district's (each in its goal's unit), its pool members, its listed firms."""
+    town, language = _town(code), lang()
     key, name = town["code"], town["name"]
-    out = [("指标", r.goal.name(lang()), "", "", _num(r.values.get(key)) if r.mode else None, _num(r.total))
-           for r in town["rows"]]
+    out = [(_("指标"), r.goal.name(language), r.goal.unit(language), "", "",
+            _num(r.values.get(key)) if r.mode else None, _num(r.total)) for r in town["rows"]]
     for pool, members in town["pools"]:
-        out += [("培育库", pool.name_zh, m.firm.name, m.firm.uscc, None, None) for m in members]
+        pool_label = pool.name_en if language == "en" and pool.name_en else pool.name_zh
+        out += [(_("培育库"), pool_label, "", m.firm.name, m.firm.uscc, None, None) for m in members]
     for label, recs in town["listed"]:
-        out += [("名单", label, rec.get("firm_name", ""), rec.get("uscc", ""), None, None) for rec in recs]
-    data = write_xlsx(("类别", "项目", "企业名称", "统一社会信用代码", name, "全区"), out, sheet_name=name,
-                      column_types={3: "text"})
+        out += [(_("名单"), _(label), "", rec.get("firm_name", ""), rec.get("uscc", ""), None, None) for rec in recs]
+    data = write_xlsx((_("类别"), _("项目"), _("单位"), _("企业名称"), _("统一社会信用代码"), name, _("全区")), out,
+                      sheet_name=name, column_types={4: "text"})
     return xlsx_download(data, f"{name}-{town['as_of'].isoformat()}.xlsx")

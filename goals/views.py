@@ -20,6 +20,7 @@ from core import dates
 from goals import comments, definition, pace, reporting
 from goals import dashboard_data as dd
 from goals import periods
+from goals import record_columns
 from goals import rollup as ru
 from goals import service
 from goals.forms import DecisionForm, EmptyForm, ReopenForm, ReportForm
@@ -124,21 +125,13 @@ def goal_export():
     return xlsx_download(data, f"goals-{as_of.isoformat()}.xlsx")
 
 
-def column_labels() -> dict:
-    """Headings for the usual keys of indicator records (others are shown as they are)."""
-    return {"uscc": _("统一社会信用代码"), "firm_name": _("企业名称"), "entered_on": _("入库日期"),
-            "exited_on": _("出库日期"), "reason": _("理由"), "year": _("年度"), "period": _("填报期"),
-            "value": _("数值"), "note": _("说明"), "unit": _("单位"), "carrier": _("载体"),
-            "left_on": _("离开日期"), "amount": _("金额（万元）"), "category": _("类别"), "name": _("名称")}
+def column_labels(keys=(), goal=None) -> dict:
+    """Headings of indicator records' keys, for people (`goals.record_columns`; never a raw key)."""
+    return record_columns.labels(list(keys), goal, lang())
 
 
 def _record_columns(records: list[dict]) -> list[str]:
-    cols: list[str] = []
-    for rec in records[:200]:
-        for k in rec:
-            if k not in cols and k not in ("firm_id", "url"):
-                cols.append(k)
-    return cols
+    return record_columns.columns(records)
 
 
 def _firm_url(firm_id):
@@ -161,9 +154,11 @@ def goal_detail(key):
         row = periods.frozen_row(row, period.figure)
     records = (period.figure.records if period else ru.records(goal.key, as_of)) if goal.kind == "computed" else []
     found = indicators.get(goal.metric) if goal.metric else None
+    columns = _record_columns(records)
     return render_template(
         "goals/goal_detail.html", goal=goal, row=row, as_of=as_of, records=records,
-        columns=_record_columns(records), labels=column_labels(), firm_url=_firm_url, indicator=found[0] if found else None,
+        columns=columns, labels=column_labels(columns, goal),
+        record_value=lambda k, v: record_columns.display(k, v, goal), firm_url=_firm_url, indicator=found[0] if found else None,
         trend=[[d.isoformat(), float(v)] for d, v in points], reports=service.reports_of(goal),
         definition=definition.paragraphs(goal, row.target), nature=definition.nature_label(goal),
         can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (

@@ -34,7 +34,7 @@ def _team_cols(personal: bool) -> list[Col]:
         cols.append(Col(_l("负责人"), lambda t: t.leader.name))
     return cols + [Col(_l("团队人数"), lambda t: len(t.members) + 1, "int"),
                    Col(_l("认定日期"), lambda t: t.recognized_on, "date"),
-                   Col(_l("资助金额（万元）"), lambda t: t.support, "money")]
+                   Col(_l("资助金额"), lambda t: t.support, unit="wan")]
 
 
 @bp.route("/teams/export.xlsx")

@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
+from core.exports import UNIT_KINDS, in_unit, money_header
 from core.imports import ImportKind
 from core.tabular import Column, write_xlsx
 from core.tabular.cells import Row
 from registry.cells import credit_code, known_firm, uscc_column
 from talent import service
+from talent.forms import UNIT_LABELS
 from talent.models import CATEGORIES, HIGH_SKILL, MANAGEMENT, SMART_MAKER, THOUSAND, TALENT_UNITS
 
 SENSITIVE_KEYS = frozenset({"id_number", "leader_id", "member_ids"})
@@ -201,17 +203,18 @@ KINDS = (
 def export_persons_xlsx(as_of: date) -> bytes:
     """Personal export (talent units and admin only): one row per recognition, masked IDs."""
     headers = [_("姓名"), _("身份证号码（脱敏）"), _("人才类别"), _("人才项目"), _("统一社会信用代码"), _("用人单位"),
-               _("认定日期"), _("资助金额（万元）"), _("登记单位")]
-    rows = [[r.person.name, r.person.id_masked, r.category, r.programme, r.firm.uscc, r.firm.name,
-             r.recognized_on, r.support, r.unit_code]
+               _("认定日期"), money_header(_("资助金额"), "wan"), _("登记单位")]
+    rows = [[r.person.name, r.person.id_masked, _(r.category), r.programme, r.firm.uscc, r.firm.name,
+             r.recognized_on, in_unit(r.support, "wan"), str(UNIT_LABELS.get(r.unit_code, r.unit_code))]
             for r in service.counted_recognitions(as_of, CATEGORIES, one_per_category=False)]
     return write_xlsx(headers, rows, sheet_name=_("人才名单"),
-                      column_types={1: "text", 4: "text", 6: "date", 7: "money"})
+                      column_types={1: "text", 4: "text", 6: "date", 7: UNIT_KINDS["wan"]})
 
 
 def export_aggregates_xlsx(as_of: date) -> bytes:
     """Aggregate export for everyone: persons per firm and category, no personal data."""
-    headers = [_("统一社会信用代码"), _("企业名称"), _("人才类别"), _("人数"), _("资助金额合计（万元）")]
-    rows = [[a["uscc"], a["firm_name"], a["category"], a["persons"], a["support"]]
+    headers = [_("统一社会信用代码"), _("企业名称"), _("人才类别"), _("人数"), money_header(_("资助金额合计"), "wan")]
+    rows = [[a["uscc"], a["firm_name"], _(a["category"]), a["persons"], in_unit(a["support"], "wan")]
             for a in service.firm_aggregates(as_of)]
-    return write_xlsx(headers, rows, sheet_name=_("人才统计"), column_types={0: "text", 3: "int", 4: "money"})
+    return write_xlsx(headers, rows, sheet_name=_("人才统计"),
+                      column_types={0: "text", 3: "int", 4: UNIT_KINDS["wan"]})

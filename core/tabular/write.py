@@ -46,7 +46,7 @@ def unescape_formula(value: str) -> str:
 _BIG_INT = 10 ** EXCEL_MAX_DIGITS
 
 _COLUMN_FORMATS = {
-    "text": "@", "int": "0", "number": "General", "money": "#,##0.00",
+    "text": "@", "int": "0", "number": "General", "money": "#,##0.00", "money_yi": "#,##0.00##",
     "percent": "0.00%", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss",
 }
 
@@ -65,7 +65,8 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
     real dates ('yyyy-mm-dd' / 'yyyy-mm-dd hh:mm:ss'; aware datetimes are
     converted to China time).  Header bold, frozen at A2, widths sized for CJK.
     ``column_types`` maps a 0-based column to one of 'text', 'int', 'number',
-    'money', 'percent', 'date', 'datetime': the number format for that column
+    'money' (万元: two decimals), 'money_yi' (亿元: two to four decimals),
+    'percent', 'date', 'datetime': the number format for that column
     (also as column default, so values typed later in a 'text' column stay text).
     """
     wb = openpyxl.Workbook(write_only=True)

@@ -88,10 +88,16 @@ def test_breakdown_page_and_chart_data(app, data, login, make_user):
     xlsx = client.get(f"/goals/towns/export.xlsx?as_of={AS_OF}")
     sheet = openpyxl.load_workbook(BytesIO(xlsx.data)).active
     header = [c.value for c in sheet[1]]
-    assert header[0] == "目标" and header[-2:] == ["未标注", "全区"] and "姜山镇" in header
+    assert header[:2] == ["指标", "单位"] and header[-2:] == ["未标注", "全区"] and "姜山镇" in header
+    assert sheet.title == "按街道镇"
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "单项（隐形）冠军培育入库数"
                or "冠军" in str(r[0]))
-    assert sum(v or 0 for v in row[1:-1]) == row[-1]
+    assert row[1] == "家" and sum(v or 0 for v in row[2:-1]) == row[-1]
+    client.get("/lang/en")
+    sheet = openpyxl.load_workbook(BytesIO(client.get(f"/goals/towns/export.xlsx?as_of={AS_OF}&by=park").data)).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.title == "By park" and header[:2] == ["Indicator", "Unit"] and header[-2:] == ["Not recorded", "District"]
+    assert "Other" in header and "其他" not in header
 
 
 def test_town_page_and_export(app, data, login, make_user):
@@ -102,7 +108,7 @@ def test_town_page_and_export(app, data, login, make_user):
     assert "宁波分解测试3有限公司" in unmarked
     assert client.get("/goals/towns/999999999").status_code == 404
     sheet = openpyxl.load_workbook(BytesIO(client.get(f"/goals/towns/{JIANGSHAN}/export.xlsx?as_of={AS_OF}").data)).active
-    names = {r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    names = {r[3] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert "宁波分解测试2有限公司" in names and "宁波分解测试0有限公司" not in names
 
 
