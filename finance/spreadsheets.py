@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
+from core.exports import UNIT_KINDS, in_unit, money_header
 from core.imports import ImportKind
 from core.tabular import Column
 from core.tabular.cells import Row
@@ -218,9 +219,20 @@ def _last_note(cand) -> str:
 
 
 def financing_table(events, *, en: bool = False) -> tuple[list[str], list[list]]:
+    """Events in the import layout: amounts in 万元, as each event is recorded (the header says so)."""
     headers = [_label(c, en) for c in FINANCING_COLUMNS]
     rows = [[e.firm.uscc, e.firm.name, e.kind, e.amount, e.on, e.note] for e in events]
     return headers, rows
+
+
+def financing_totals_table(totals: dict, target) -> tuple[list[str], list[list], dict[int, str]]:
+    """Yearly sums by type in 亿元 (the plan's unit for them: 年直接融资100亿元) and the share of the target."""
+    headers = [_("年度"), *(money_header(_(t), "yi") for t in FINANCING_TYPES),
+               money_header(_("合计"), "yi"), money_header(_("年度目标"), "yi"), _("完成目标")]
+    rows = [[year, *(in_unit(row.get(t), "yi") for t in FINANCING_TYPES), in_unit(row["total"], "yi"),
+             in_unit(target, "yi"), row["total"] / target if target else None] for year, row in sorted(totals.items())]
+    money = {i: UNIT_KINDS["yi"] for i in range(1, len(FINANCING_TYPES) + 3)}
+    return headers, rows, {0: "int", **money, len(headers) - 1: "percent"}
 
 
 KINDS = (

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from core import dates
 from core import tabular
-from core.exports import xlsx_download
+from core.exports import UNIT_KINDS, in_unit, xlsx_download
 from core.permissions import can, get_in_scope_or_404, requires
 from core.saving import save
 from core.timeline import TimelineItem
@@ -140,9 +140,9 @@ def financing_list():
     year = _year_arg(dates.today().year)
     totals = service.annual_totals()
     chart_years = sorted(set(totals) | {year})
-    chart = {"years": [str(y) for y in chart_years],
-             "totals": [float(totals.get(y, {}).get("total", 0)) for y in chart_years],
-             "target": float(ANNUAL_FINANCING_TARGET)}
+    chart = {"years": [str(y) for y in chart_years],       # 亿元, as the plan speaks of the yearly sum
+             "totals": [float(in_unit(totals.get(y, {}).get("total", 0), "yi")) for y in chart_years],
+             "target": float(in_unit(ANNUAL_FINANCING_TARGET, "yi"))}
     year_total = totals.get(year, {}).get("total", 0)
     return render_template("finance/financing_list.html", year=year, totals=totals, chart=chart,
                            events=service.financing_events(year=year), types=FINANCING_TYPES,
@@ -152,10 +152,14 @@ def financing_list():
 @bp.route("/financing/export.xlsx")
 @requires("finance.export")
 def financing_export():
+    """The year's events in the import layout (amounts in 万元, as each event is recorded; the first sheet
+    imports back), then the yearly totals by type in 亿元, as the plan speaks of them (年直接融资100亿元)."""
     year = _year_arg(dates.today().year)
     headers, rows = spreadsheets.financing_table(service.financing_events(year=year), en=_en())
-    return xlsx_download(tabular.write_xlsx(headers, rows, sheet_name=_("直接融资%(year)s", year=year),
-                                    column_types={3: "money", 4: "date"}), f"financing-{year}.xlsx")
+    t_headers, t_rows, t_types = spreadsheets.financing_totals_table(service.annual_totals(), ANNUAL_FINANCING_TARGET)
+    return xlsx_download(tabular.write_workbook([
+        (_("直接融资%(year)s", year=year), headers, rows, {0: "text", 3: UNIT_KINDS["wan"], 4: "date"}),
+        (_("年度合计（亿元）"), t_headers, t_rows, t_types)]), f"financing-{year}.xlsx")
 
 
 @bp.route("/financing/new", methods=["GET", "POST"])
@@ -251,4 +255,12 @@ def timeline_items(firm_id: int, user) -> list:
 def _fmt(amount) -> str:
     """万元 with thousands separators and at most two decimals: 12,345.5"""
     text = f"{amount or 0:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@bp.app_template_filter("finance_yi")
+def _fmt_yi(amount) -> str:
+    """An amount kept in 万元 in 亿元 (yearly sums, as the plan speaks of them), up to four decimals:
+    12,345.5 万元 → 1.2346"""
+    text = f"{in_unit(amount or 0, 'yi'):,.4f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -95,7 +95,8 @@ def funnel_firms():
 def _firms_xlsx(firms, cohort: int, as_of: date):
     names = dict(towns())
     data = write_xlsx([_("统一社会信用代码"), _("企业名称"), _("所属街道（镇）"), _("产业领域")],
-                      ([f.uscc, f.name, names.get(f.town_code, _("未标注")), f.plan_sector or ""] for f in firms),
+                      ([f.uscc, f.name, names.get(f.town_code, _("未标注")), _(f.plan_sector) if f.plan_sector else ""]
+                       for f in firms),
                       sheet_name=_("企业名单"), column_types={0: "text"})
     return xlsx_download(data, f"funnel-{cohort}-{as_of.isoformat()}-firms.xlsx")
 

@@ -28,7 +28,7 @@ MONEY = {
 #: Keys whose values are codes or stored Chinese words with a translation (a type, a level, a stage).
 CODED = ("kind", "board", "stage", "category", "carrier_type", "level", "plan_sector", "outcome")
 #: Keys holding a date (besides every `*_on`).
-DATES = ("as_of", "since")
+DATES = ("as_of", "since", "on")
 #: Labels of record keys that `core.field_labels` does not name (or names otherwise than a record means).
 LABELS = {
     "uscc": _l("统一社会信用代码"), "firm_name": _l("企业名称"), "entered_on": _l("入库日期"),

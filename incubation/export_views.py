@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import dates
 from core.exports import Col, xlsx_response
+from core.field_labels import field_label
 from core.indicators import get as get_indicator
 from core.permissions import requires
 from incubation import metrics, queries, service
@@ -81,6 +82,13 @@ def alliance_export():
 
 
 _KINDS = {"uscc": "text", "area_m2": "number", "makers": "int", "members": "int", "year": "int"}
+_CODED = ("carrier_type", "level")    # stored Chinese words, shown translated
+
+
+def _cell(key: str):
+    if key in _CODED:
+        return lambda r: _(r[key]) if r[key] else r[key]
+    return lambda r: r[key]
 
 
 @bp.route("/metrics/<name>/export.xlsx")
@@ -91,6 +99,8 @@ def metric_export(name):
         abort(404)
     records = found[0].records(as_of_date())
     keys = [k for k in (records[0].keys() if records else ()) if not k.endswith("_id")]
-    cols = [Col(_(metrics.RECORD_LABELS.get(k, k)), (lambda r, k=k: r[k]), _KINDS.get(k, "date" if k.endswith("_on")
-                                                                                else None)) for k in keys]
+    cols = [Col(_(metrics.RECORD_LABELS[k]) if k in metrics.RECORD_LABELS else field_label(k), _cell(k),
+                _KINDS.get(k, "date" if k.endswith("_on") else None)) for k in keys]
+    if not cols:                     # no record: a sheet that says so rather than one without a header
+        cols = [Col(_l("暂无记录"), lambda r: None)]
     return xlsx_response(cols, records, sheet=_("明细"), filename=f"incubation-{name}", perm=EXPORT)

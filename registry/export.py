@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db
@@ -16,9 +18,10 @@ from core.tabular.xlsx_stream import temp_path, write_xlsx_file
 from registry import queries, reference
 from registry.models import NAME_SEPARATOR, Firm
 
-HEADERS = ("统一社会信用代码", "企业名称", "曾用名", "成立日期", "企业类型", "法定代表人", "注册资本",
-           "注册资本（万）", "币种", "经营范围", "注册地址", "所属街道/镇", "园区", "所属行业", "产业类别",
-           "规上", "高新技术企业", "上市", "股票代码", "信用代码校验例外理由")
+HEADERS = (_l("统一社会信用代码"), _l("企业名称"), _l("曾用名"), _l("成立日期"), _l("企业类型"), _l("法定代表人"),
+           _l("注册资本"), _l("注册资本（万）"), _l("币种"), _l("经营范围"), _l("注册地址"), _l("所属街道/镇"), _l("园区"),
+           _l("所属行业"), _l("产业类别"), _l("规上"), _l("高新技术企业"), _l("上市"), _l("股票代码"),
+           _l("信用代码校验例外理由"))   # in the reader's language (Chinese without a request)
 COLUMN_TYPES = {0: "text", 3: "date", 7: "number"}
 CHUNK = 2000
 _COLUMNS = (Firm.uscc, Firm.name, Firm.former_names_text, Firm.registered_on, Firm.firm_type, Firm.legal_rep,
@@ -31,6 +34,10 @@ def rows(flt: queries.FirmFilter, today: date):
     """Export rows (tuples in HEADERS' order) of every firm of the filter, in list order, read in chunks."""
     towns = dict(reference.towns())
     industries: dict = {}
+    yes, no = _("是"), _("否")
+
+    def flag(value) -> str:
+        return yes if value else no
 
     def industry(code):
         if code not in industries:
@@ -46,19 +53,17 @@ def rows(flt: queries.FirmFilter, today: date):
             in db.session.connection().execution_options(yield_per=CHUNK).execute(stmt):
         yield (uscc, name, "；".join(n for n in (former or "").split(NAME_SEPARATOR) if n), registered_on,
                firm_type, legal_rep, capital_raw, capital_amount, currency, scope, address,
-               towns.get(town, town or ""), park, industry(industry_code), sector, _yes(above), _yes(high_tech),
-               _yes(listed), stock, override)
+               towns.get(town, town or ""), park, industry(industry_code), sector, flag(above), flag(high_tech),
+               flag(listed), stock, override)
 
-
-def _yes(value) -> str:
-    return "是" if value else "否"
 
 
 def write_file(flt: queries.FirmFilter, today: date) -> tuple[str, int]:
     """The filter's export as an xlsx temporary file: (path, number of firms). The caller removes the file."""
     path = temp_path()
     try:
-        count = write_xlsx_file(path, HEADERS, rows(flt, today), sheet_name="企业库", column_types=COLUMN_TYPES)
+        count = write_xlsx_file(path, [str(h) for h in HEADERS], rows(flt, today), sheet_name=_("企业库"),
+                                column_types=COLUMN_TYPES)
     except BaseException:
         os.remove(path)
         raise

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db
@@ -170,29 +171,34 @@ def batches(limit: int = 20) -> list[ImportBatch]:
 
 # ----------------------------------------------------------------------------- workbook
 
-GROUP_LABELS = {"matched": "已在库且在名单", "new": "名单新增", "missing": "在库未列入", "conflicting": "有冲突"}
-METHOD_LABELS = {"code": "信用代码", "exact": "名称完全一致", "former": "曾用名", "normalised": "规范化名称",
-                 "fuzzy": "相似名称", "none": "未找到"}
-HEADERS = ("分组", "名单行号", "名单原文", "整理后名称", "名单信用代码", "匹配方式", "匹配度", "需确认",
-           "企业库名称", "企业库信用代码", "在企业库", "说明", "候选企业")
+GROUP_LABELS = {"matched": _l("已在库且在名单"), "new": _l("名单新增"), "missing": _l("在库未列入"),
+                "conflicting": _l("有冲突")}
+METHOD_LABELS = {"code": _l("信用代码"), "exact": _l("名称完全一致"), "former": _l("曾用名"),
+                 "normalised": _l("规范化名称"), "fuzzy": _l("相似名称"), "none": _l("未找到")}
+HEADERS = (_l("分组"), _l("名单行号"), _l("名单原文"), _l("整理后名称"), _l("名单信用代码"), _l("匹配方式"), _l("匹配度"),
+           _l("需确认"), _l("企业库名称"), _l("企业库信用代码"), _l("在企业库"), _l("说明"), _l("候选企业"))
 
 
 def workbook(rec: Reconciliation) -> bytes:
-    """The reconciliation as one sheet, Chinese headers, formula-escaped (core.tabular)."""
+    """The reconciliation as one sheet, headers and labels in the reader's language, text as typed string
+    cells (core.tabular: formula-looking text is never a formula)."""
     rows = [_sheet_row(r) for r in rec.rows + rec.missing]
-    return write_xlsx(HEADERS, rows, sheet_name="名单核对", column_types={4: "text", 6: "number", 9: "text"})
+    return write_xlsx([str(h) for h in HEADERS], rows, sheet_name=_("名单核对"),
+                      column_types={4: "text", 6: "number", 9: "text"})
 
 
 def _sheet_row(r: dict) -> tuple:
     firm = r.get("firm") or {}
     notes = [r.get("conflict") or ""]
     if r.get("duplicate_of"):
-        notes.append(f"与第 {r['duplicate_of']} 行重复")
+        notes.append(_("与第 %(line)s 行重复", line=r["duplicate_of"]))
     if r.get("removed"):
-        notes.append("已去除：" + " ".join(r["removed"]))
+        notes.append(_("已去除：%(text)s", text=" ".join(r["removed"])))
     if r.get("code_invalid"):
-        notes.append("信用代码无效")
+        notes.append(_("信用代码无效"))
     cands = "；".join(f"{c['name']}（{c['uscc']}）" for c in r.get("candidates", []))
-    return (GROUP_LABELS[r["group"]], r.get("line"), r.get("raw", ""), r.get("name", ""), r.get("code") or "",
-            METHOD_LABELS.get(r.get("method"), ""), r.get("score"), "否" if r.get("certain", True) else "是",
-            firm.get("name", ""), firm.get("uscc", ""), "是" if firm else "否", "；".join(n for n in notes if n), cands)
+    yes, no = _("是"), _("否")
+    method = METHOD_LABELS.get(r.get("method"))
+    return (str(GROUP_LABELS[r["group"]]), r.get("line"), r.get("raw", ""), r.get("name", ""), r.get("code") or "",
+            str(method) if method else "", r.get("score"), no if r.get("certain", True) else yes,
+            firm.get("name", ""), firm.get("uscc", ""), yes if firm else no, "；".join(n for n in notes if n), cands)

@@ -94,7 +94,7 @@ def test_finance_editor_main_path(server, page, sign_in):
     page.click("#financing-form button[type=submit]")
     page.wait_for_selector("#financing-ledger")
     assert before == "0"
-    assert page.locator("#year-total").inner_text() == "12,345.5"
+    assert page.locator("#year-total").inner_text() == "1.2346"    # 12,345.5 万元 in 亿元
     assert name in page.locator("#financing-ledger").inner_text()
     page.wait_for_selector("#financing-chart canvas")     # drawn by charts.js once the page's scripts ran
     assert page.locator("#financing-chart canvas").count() == 1

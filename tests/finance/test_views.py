@@ -102,7 +102,7 @@ def test_editor_flow_over_http(app, login, jrb, make_firm):
                                                        "on": "2024-03-01"})
     assert resp.status_code == 302
     html = client.get("/finance/financing?year=2024").get_data(as_text=True)
-    assert 'id="year-total">25,000<' in html
+    assert 'id="year-total">2.5<' in html      # 25,000 万元 in 亿元
     timeline = [i.title for i in _timeline(app, firm.id, jrb)]
     assert any("股份制改造" in t for t in timeline) and any("IPO" in t for t in timeline)
 
