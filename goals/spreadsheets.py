@@ -24,7 +24,7 @@ TEXT_HEADERS = {
 }
 
 
-def _target_text(value, approximate: bool, value_max=None):
+def _target_text(value, approximate: bool, value_max=None, lang: str = "zh"):
     if value is None:
         return None
     number = float(value)
@@ -32,7 +32,9 @@ def _target_text(value, approximate: bool, value_max=None):
     if value_max is not None:
         top = float(value_max)
         return f"{number}-{int(top) if top == int(top) else top}"
-    return f"{number}左右" if approximate else number
+    if approximate:
+        return f"about {number}" if lang == "en" else f"{number}左右"
+    return number
 
 
 def _num(value):
@@ -51,9 +53,7 @@ def _definition(row: Row, lang: str) -> str:
 
 
 def _name(goal, lang):
-    name = goal.name(lang)
-    unit = goal.unit_en if lang == "en" else goal.unit_zh
-    return f"{name}（{unit}）" if unit else name
+    return goal.with_unit(goal.name(lang), lang)
 
 
 def _units(goal, lang):
@@ -67,7 +67,7 @@ def _status(row: Row, lang):
 def _annex1_row(row: Row, as_of: date, lang: str) -> list:
     g = row.goal
     t2019 = next((t for t in g.targets if t.year == 2019 and t.source == "附件1"), None)
-    target = _target_text(t2019.value, t2019.approximate, t2019.value_max) if t2019 else None
+    target = _target_text(t2019.value, t2019.approximate, t2019.value_max, lang) if t2019 else None
     category = g.category_en if lang == "en" else g.category_zh
     baseline = _num(g.baseline)     # the plan's "--" stays an empty cell
     return [category, _name(g, lang), baseline, target, _units(g, lang), _fig(row, row.actual.value),
@@ -81,12 +81,13 @@ def _text_rows(row: Row, as_of: date, lang: str) -> list[list]:
         if t.source == "附件1":
             continue
         category = g.category_en if lang == "en" else g.category_zh
-        out.append([category, g.name(lang), g.unit_en if lang == "en" else g.unit_zh, t.year,
-                    _target_text(t.value, t.approximate, t.value_max), t.source,
+        out.append([category, g.name(lang), g.unit(lang), t.year,
+                    _target_text(t.value, t.approximate, t.value_max, lang), t.source,
                     t.plan_text or g.plan_text, _units(g, lang), _fig(row, row.actual.value),
                     _num(row.progress), _status(row, lang), _fig(row, row.gap), as_of, _definition(row, lang)])
     if not g.targets and g.source != "附件1":
-        out.append([g.category_zh, g.name(lang), g.unit_zh, None, None, g.source, g.plan_text,
+        category = g.category_en if lang == "en" else g.category_zh
+        out.append([category, g.name(lang), g.unit(lang), None, None, g.source, g.plan_text,
                     _units(g, lang), _fig(row, row.actual.value), None, _status(row, lang), None, as_of,
                     _definition(row, lang)])
     return out
