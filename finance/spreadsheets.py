@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
+from functools import lru_cache
+
+from flask import has_app_context
+from flask_babel import force_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
@@ -64,6 +67,19 @@ TYPE_ALIASES = {
 }
 
 
+@lru_cache(maxsize=None)
+def _english(choices: tuple[str, ...]) -> dict[str, str]:
+    """The English names of `choices` as aliases (compared as `core.tabular.cells.choose` does), so a file
+    exported in English imports back."""
+    with force_locale("en"):
+        names = {c: str(_(c)) for c in choices}
+    return {name.lower().replace(" ", ""): c for c, name in names.items() if name != c}
+
+
+def _aliases(aliases: dict, choices) -> dict:
+    return {**_english(tuple(choices)), **aliases} if has_app_context() else aliases
+
+
 def _resolve_firm(row, ctx):
     """The row's firm when it is applied: registered first when the row named an unknown one."""
     if row.firm_id is not None:
@@ -92,9 +108,9 @@ def parse_candidate(values: dict, ctx) -> CandidateRow:
     row = Row(values)
     code = credit_code(row)
     firm = known_firm(row, code)
-    board = row.choice("board", BOARDS, BOARD_ALIASES, required=True)
+    board = row.choice("board", BOARDS, _aliases(BOARD_ALIASES, BOARDS), required=True)
     entered_on = row.date("entered_on", required=True, message=_l("请填写日期"))
-    stage = row.choice("stage", ALL_STAGES, STAGE_ALIASES) if row.raw("stage") else FIRST_STAGE
+    stage = row.choice("stage", ALL_STAGES, _aliases(STAGE_ALIASES, ALL_STAGES)) if row.raw("stage") else FIRST_STAGE
     on = row.date("on", required=stage not in (None, FIRST_STAGE), message=_l("请填写日期")) or entered_on
     if stage == FIRST_STAGE and entered_on and on != entered_on:
         row.problem("on", _("阶段为“入库”时，阶段日期应与入库日期相同"))
@@ -175,7 +191,7 @@ def parse_financing(values: dict, ctx) -> FinancingRow:
     row = Row(values)
     code = credit_code(row)
     firm = known_firm(row, code)
-    kind = row.choice("kind", FINANCING_TYPES, TYPE_ALIASES, required=True)
+    kind = row.choice("kind", FINANCING_TYPES, _aliases(TYPE_ALIASES, FINANCING_TYPES), required=True)
     amount = row.amount("amount", required=True, positive=True, maximum=service.MAX_AMOUNT)
     on = row.date("on", required=True, message=_l("请填写日期"))
     row.check()
@@ -196,12 +212,13 @@ def apply_financing(row: FinancingRow, ctx) -> str:
 
 def candidate_table(candidates, *, personal: bool, en: bool = False) -> tuple[list[str], list[list]]:
     """Export rows in the import layout (so an exported file can be edited and re-imported); English
-    headers with `en` (the importer reads both)."""
+    headers and board / stage names with `en` (the importer reads both)."""
     cols = [c for c in CANDIDATE_COLUMNS if personal or not c.sensitive]
     rows = []
+    word = _ if en else str
     for c in candidates:
-        record = {"uscc": c.firm.uscc, "firm_name": c.firm.name, "board": c.board, "entered_on": c.entered_on,
-                  "stage": c.current_stage, "on": c.current_stage_on, "note": _last_note(c),
+        record = {"uscc": c.firm.uscc, "firm_name": c.firm.name, "board": word(c.board), "entered_on": c.entered_on,
+                  "stage": word(c.current_stage), "on": c.current_stage_on, "note": _last_note(c),
                   "stock_code": c.stock_code or "", "sponsor": c.sponsor, "law_firm": c.law_firm,
                   "auditor": c.auditor, "expected_year": c.expected_year, "contact_name": c.contact_name,
                   "contact_phone": c.contact_phone, "remark": c.note}
@@ -219,9 +236,11 @@ def _last_note(cand) -> str:
 
 
 def financing_table(events, *, en: bool = False) -> tuple[list[str], list[list]]:
-    """Events in the import layout: amounts in 万元, as each event is recorded (the header says so)."""
+    """Events in the import layout: amounts in 万元, as each event is recorded (the header says so); English
+    headers and type names with `en` (the importer reads both)."""
     headers = [_label(c, en) for c in FINANCING_COLUMNS]
-    rows = [[e.firm.uscc, e.firm.name, e.kind, e.amount, e.on, e.note] for e in events]
+    word = _ if en else str
+    rows = [[e.firm.uscc, e.firm.name, word(e.kind), e.amount, e.on, e.note] for e in events]
     return headers, rows
 
 

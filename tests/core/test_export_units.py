@@ -84,7 +84,7 @@ def _export_urls(app, world, client) -> list[str]:
                 urls.append(url_for(rule.endpoint, **c))
     query = f"as_of={AS_OF.isoformat()}"
     urls = [f"{u}?{query}" for u in urls]
-    urls += [f"/goals/towns/export.xlsx?{query}&by=park", f"/finance/financing/export.xlsx?year=2019",
+    urls += [f"/goals/towns/export.xlsx?{query}&by=park", "/finance/financing/export.xlsx?year=2019",
              f"/goals/funnel/firms?format=xlsx&cohort=2018&stage=incubated&{query}", "/incubation/tenancies/export.xlsx?status=all"]
     return urls
 
@@ -238,3 +238,21 @@ def test_financing_totals_in_yi(app, admin, login, world):
     assert row["年度目标（亿元）"] == 100
     html = client.get("/finance/financing?year=2019").get_data(as_text=True)
     assert 'id="year-total">1.2345<' in html and "年度目标 100 亿元" in html
+
+
+def test_english_finance_exports_name_types_and_import_back(app, admin, login, world):
+    """Board, stage and financing type are written in the reader's language, and a file exported in
+    English imports back unchanged (the importer knows the English names)."""
+    from core import imports
+    client = login(admin)
+    client.get("/lang/en")
+    for url, kind, column, word in (("/finance/candidates/export.xlsx", "ipo-candidates", "Target board", "STAR Market"),
+                                    ("/finance/financing/export.xlsx?year=2019", "financing-events", "Type", None)):
+        resp = client.get(url)
+        headers, rows = _sheet(client, url)
+        value = rows[0][headers.index(column)].value
+        assert not CJK.search(value), value
+        if word:
+            assert value == word
+        result = imports.run_import(kind, resp.data, "export.xlsx", actor=admin)
+        assert result.errors == [] and (result.created, result.updated, result.unchanged) == (0, 0, 1), url
