@@ -376,9 +376,9 @@ def _autoflush(enabled: bool):
 def _gc_paused():
     """Python's cyclic collector off during an import, back on after.
 
-    An import holds ~10^5 long-lived rows; the collector would traverse them again and again
-    (measured: 47.7 s instead of 33.8 s for 100,000 firms). The import makes no cycles worth
-    collecting meanwhile."""
+    When an import held every row the collector traversed them again and again (measured: 47.7 s
+    instead of 33.8 s for 100,000 firms). Streamed, it holds a chunk, but it still makes no cycles
+    worth collecting (measured: the same peak RSS with the collector on or off)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -170,7 +170,6 @@ def _file_codec(raw, step: int = 1 << 20) -> tuple[str, int, int] | None:
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     candidates = [("utf-8-sig", 3)] if start.startswith(codecs.BOM_UTF8) else [("utf-8", 0), ("gb18030", 0)]
-    breaks = None
     for codec, offset in candidates:
         decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
         raw.seek(offset)
@@ -185,8 +184,7 @@ def _file_codec(raw, step: int = 1 << 20) -> tuple[str, int, int] | None:
             continue
         if nul:                      # in these codecs a NUL byte is a NUL character
             raise TableError("binary_content")
-        breaks = count
-        return codec, offset, breaks
+        return codec, offset, count
     return None
 
 
