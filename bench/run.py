@@ -163,7 +163,11 @@ def read_and_validate(app, path: Path) -> tuple[float, int, int]:
         result = imports.ImportResult()
         table, hmap = imports.read(kind, data, path.name, result)
         ctx = imports.ImportContext(actor=None, params={}, dry_run=True)
-        good = imports._parse_rows(kind, table, hmap, ctx, result)
+        checker = imports._Checker(kind, table, hmap, ctx)
+        good = []
+        for chunk in imports._chunks(imports._records(table), imports.CHUNK):
+            good.extend(checker.parse(chunk))
+        result.errors.extend(checker.errors)
         took = time.perf_counter() - t0
         from core.db import db
         db.session.rollback()

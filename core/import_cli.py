@@ -35,8 +35,8 @@ def _make_command(name: str) -> click.Command:
     @with_appcontext
     def command(file, dry_run, skip_invalid, as_user, **params):
         actor = _actor(as_user)
-        data = Path(file).read_bytes()
-        result = imports.import_and_commit(name, data, Path(file).name, actor=actor,
+        # the path, not the bytes: a CSV is read as a stream, chunk by chunk (core.imports)
+        result = imports.import_and_commit(name, Path(file), Path(file).name, actor=actor,
                                            params={k: v for k, v in params.items() if v is not None},
                                            dry_run=dry_run, skip_invalid=skip_invalid, max_bytes=CLI_MAX_BYTES)
         click.echo(json.dumps(result.summary(), ensure_ascii=False))

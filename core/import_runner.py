@@ -162,7 +162,7 @@ def _read(folder, job: ImportJob, spec, tracker: Tracker) -> imports.Upload:
         if stash is None:
             raise Refused(_("上传的文件已不在服务器上，请重新上传。"))
         return stash.upload
-    upload = imports.read_upload(spec, path.read_bytes(), job.filename, progress=tracker)
+    upload = imports.read_upload(spec, path, job.filename, progress=tracker)   # a CSV read without its bytes
     import_stash.save(folder, job.owner_id, upload, job.params, token=job.token)
     path.unlink(missing_ok=True)
     return upload

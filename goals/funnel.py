@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -30,6 +30,9 @@ from core.db import db
 from finance.models import EXITED, LISTED, IpoCandidate, IpoStage
 from incubation.models import Carrier, Tenancy
 from registry.models import Firm, Pool, PoolMembership
+
+if TYPE_CHECKING:          # pandas (with numpy, ~40 MB) is imported by the functions that use it
+    import pandas as pd
 
 STAGES = ("incubated", "graduated", "high_growth", "champion", "pre_ipo", "listed")
 STAGE_LABELS = {"incubated": _l("在孵"), "graduated": _l("毕业"), "high_growth": _l("高成长"),
@@ -182,6 +185,7 @@ def frame(as_of: date, flt: Filters = Filters()) -> pd.DataFrame:
     """Every firm in any cohort up to as_of: its cohort year, each stage's date (NaT when not reached)
     and one boolean column per reason for leaving. A fixed number of grouped queries, whatever the
     number of firms or cohorts (SQL does the grouping; pandas the medians and pivots)."""
+    import pandas as pd
     starts_stmt = _first_pool_entry(flt, as_of) if flt.basis == "pool" else _first_incubation(flt, as_of)
     starts = dict(db.session.execute(starts_stmt).all())
     data = pd.DataFrame({"start": pd.to_datetime(pd.Series(starts, dtype="object"))})
@@ -207,6 +211,7 @@ _LEAVES_AT = {"incubated": ("closed", "moved_out", "merged"), "graduated": ("clo
 
 
 def _left_table(cohort: pd.DataFrame) -> list[dict]:
+    import pandas as pd
     rows: dict[tuple[str, str], list[int]] = {}
     for fid, rec in cohort.iterrows():
         furthest = next((s for s in reversed(STAGES) if pd.notna(rec[s])), None)

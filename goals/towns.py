@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -33,6 +33,9 @@ from core.db import db
 from goals import rollup as ru
 from goals.models import Goal
 from incubation.models import Carrier
+
+if TYPE_CHECKING:          # pandas (with numpy, ~40 MB) is imported by the functions that use it
+    import pandas as pd
 from registry import reference, service as registry
 from registry.models import PARKS, Firm, PoolMembership
 from registry.queries import member_on
@@ -229,6 +232,7 @@ def parts_total(row: GoalBreakdown) -> Decimal:
 
 def matrix(rows: list[GoalBreakdown], by: str, lang: str = "zh") -> pd.DataFrame:
     """Goals × units (plus 全区), the table of the page and the export."""
+    import pandas as pd
     labels = units(by)
     data = {label: [r.values.get(key) if r.mode else None for r in rows] for key, label in labels}
     frame = pd.DataFrame(data, index=[r.goal.name(lang) for r in rows])

@@ -27,16 +27,24 @@ Reading rules (shared by every format):
 """
 from core.tabular.errors import EN_MESSAGES, ZH_MESSAGES, TableError
 from core.tabular.headers import Column, HeaderMap, locate_header, map_headers, normalize_header
-from core.tabular.read import MAX_BYTES, read_table
+from core.tabular.read import MAX_BYTES, read_table, stream_table
 from core.tabular.report import ERROR_HEADER, error_report_xlsx
 from core.tabular.table import MAX_COLUMNS, MAX_ROWS, Table
 from core.tabular.text import _STRIP, _WHITESPACE, EXCEL_MAX_DIGITS, LOCAL_TZ
 from core.tabular.write import escape_formula, unescape_formula, write_csv, write_workbook, write_xlsx
-from core.tabular.xlsx_read import XML_HARDENED
 
 __all__ = [
     "Column", "EN_MESSAGES", "ERROR_HEADER", "EXCEL_MAX_DIGITS", "HeaderMap", "LOCAL_TZ", "MAX_BYTES",
     "MAX_COLUMNS", "MAX_ROWS", "Table", "TableError", "XML_HARDENED", "ZH_MESSAGES", "_STRIP", "_WHITESPACE",
     "error_report_xlsx", "escape_formula", "locate_header", "map_headers", "normalize_header", "read_table",
-    "unescape_formula", "write_csv", "write_workbook", "write_xlsx",
+    "stream_table", "unescape_formula", "write_csv", "write_workbook", "write_xlsx",
 ]
+
+
+def __getattr__(name: str):
+    """``XML_HARDENED`` (see core.tabular.xlsx_read.xml_hardened): computed on first use, as it imports
+    openpyxl."""
+    if name == "XML_HARDENED":
+        from core.tabular.xlsx_read import xml_hardened
+        return xml_hardened()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

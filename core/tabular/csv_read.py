@@ -4,7 +4,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
+from itertools import chain
 
 from core.tabular.errors import TableError
 from core.tabular.table import Collector, Table
@@ -25,11 +27,60 @@ def _read_csv(data: bytes, max_rows: int, on_rows=None, narrow=None) -> Table:
     100,000-row export of 130 MB would take ~250 MB more); `narrow`: see Collector.
     """
     sample, lines, encoding = _decoded_lines(data)
+    return _parse(sample, lines, encoding, Collector(max_rows, on_rows, narrow=narrow))
+
+
+def stream_csv(path: str | os.PathLike, max_rows: int, on_rows=None, narrow=None, hold: int | None = None) -> Table:
+    """:func:`_read_csv` of the file at `path`, read as a stream: with `hold`, the Table holds the first `hold`
+    data rows and ``Table.more`` yields the others as the file is read (see Table.more), so neither the
+    file's bytes nor its rows are ever in memory at once. The encoding is checked first by reading the
+    file a megabyte at a time (UTF-8 with or without BOM, GB18030); a file in another encoding (UTF-16,
+    a guess) is read whole as by _read_csv. Without `hold` every row is read now."""
+    raw = open(path, "rb")
+    try:
+        found = _file_codec(raw)
+        if found is None:                       # UTF-16, or a codec to guess: as _read_csv does
+            raw.seek(0)
+            data = raw.read()
+            raw.close()
+            sample, lines, encoding = _decoded_lines(data)
+            breaks = data.count(b"\n") or data.count(b"\r")
+            del data
+        else:
+            encoding, offset, breaks = found
+            name = "utf-8" if encoding == "utf-8-sig" else encoding
+            raw.seek(offset)
+            sample = raw.read(4 * _SAMPLE).decode(name, errors="ignore")[:_SAMPLE]
+            raw.seek(offset)
+            lines = io.TextIOWrapper(raw, encoding=name, newline="")
+    except BaseException:
+        raw.close()
+        raise
+    table = _parse(sample, lines, encoding, Collector(max_rows, on_rows, narrow=narrow, hold=hold),
+                   close=getattr(lines, "close", None))
+    table.expected_rows = max(breaks, len(table.rows))
+    return table
+
+
+def _parse(sample: str, lines, encoding: str, out: Collector, close=None) -> Table:
+    """Sniff the delimiter and parse `lines` into `out`: every row, or (out.hold) the first ones and
+    Table.more for the others."""
     delimiter = _sniff_delimiter(sample)
     del sample
-    reader = csv.reader(lines, delimiter=delimiter)
-    out = Collector(max_rows, on_rows, narrow=narrow)
     oversized: dict[int, list[int]] = {}
+    records = _records(csv.reader(lines, delimiter=delimiter), delimiter, out, oversized, close)
+    first = next(records, None)        # reads the rows `out` keeps (all of them without `hold`)
+    table = out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
+    table.oversized = oversized
+    if first is not None:
+        table.more = chain((first,), records)
+    return table
+
+
+def _records(reader, delimiter: str, out: Collector, oversized: dict, close=None):
+    """Read the rows into `out`; yield (row number, cells) of each row it does not keep. The cells of a
+    row are stripped; an oversized cell is read as '' and listed in `oversized` before its row is yielded.
+    Closes the file (`close`) at the end, on an error, or when the generator is dropped unfinished."""
     line = physical = 0
     try:
         for line, raw in enumerate(reader, 1):
@@ -39,12 +90,18 @@ def _read_csv(data: bytes, max_rows: int, on_rows=None, narrow=None) -> Table:
             if max(map(len, raw), default=0) > FIELD_LIMIT:
                 oversized[line] = [i for i, c in enumerate(raw) if len(c) > FIELD_LIMIT]
                 raw = ["" if len(c) > FIELD_LIMIT else c for c in raw]
-            out.add([c.strip(_STRIP) for c in raw], line)
+            cells = out.add([c.strip(_STRIP) for c in raw], line)
+            if cells is not None:
+                yield line, cells
     except csv.Error as exc:
         raise TableError("csv_malformed", line=line + 1) from exc
-    table = out.table(encoding=encoding, file_format="csv", delimiter=delimiter)
-    table.oversized = oversized
-    return table
+    except (TableError, GeneratorExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback: as read_table does for a whole read
+        raise TableError("parse_failed") from exc
+    finally:
+        if close is not None:
+            close()
 
 
 def _check_swallowed(raw: list[str], line: int, delimiter: str, out: Collector) -> None:
@@ -103,6 +160,32 @@ def _codec_of(data: bytes) -> tuple[str | None, int]:
         if _valid(data, codec, 0):
             return codec, 0
     return None, 0
+
+
+def _file_codec(raw, step: int = 1 << 20) -> tuple[str, int, int] | None:
+    """(codec, bytes to skip, line breaks) of the open binary file `raw`, as :func:`_codec_of` decides
+    for bytes, or None for the other cases — read a megabyte at a time (a pass per codec tried), the text
+    dropped. A NUL byte in a file of one of these codecs is refused (binary_content)."""
+    start = raw.read(3)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    candidates = [("utf-8-sig", 3)] if start.startswith(codecs.BOM_UTF8) else [("utf-8", 0), ("gb18030", 0)]
+    for codec, offset in candidates:
+        decoder = codecs.getincrementaldecoder("utf-8" if codec == "utf-8-sig" else codec)()
+        raw.seek(offset)
+        count, nul = 0, False
+        try:
+            for block in iter(lambda: raw.read(step), b""):
+                decoder.decode(block)
+                count += block.count(b"\n")
+                nul = nul or b"\x00" in block
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if nul:                      # in these codecs a NUL byte is a NUL character
+            raise TableError("binary_content")
+        return codec, offset, count
+    return None
 
 
 def _valid(data: bytes, codec: str, offset: int, step: int = 1 << 20) -> bool:

@@ -1,21 +1,21 @@
 """The error report: the uploaded table back as .xlsx with a '错误' column to fix in place."""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Iterable
-
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from core.tabular.table import Table
 from core.tabular.write import _header_cells, _save, _setup_sheet, _would_not_be_text, _xlsx_text, text_cell
 
 ERROR_HEADER = "错误"
-_ERR_ROW_FILL = PatternFill("solid", fgColor="FFE5E5")
-_ERR_CELL_FILL = PatternFill("solid", fgColor="FFB3B3")
-_ERR_FONT = Font(color="C00000")
-_ERR_HEADER_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+
+@cache
+def _styles() -> dict[str, Any]:
+    """The report's fills and font (openpyxl imported when a report is written, not at start-up)."""
+    from openpyxl.styles import Font, PatternFill
+    return {"row": PatternFill("solid", fgColor="FFE5E5"), "cell": PatternFill("solid", fgColor="FFB3B3"),
+            "font": Font(color="C00000"), "header": PatternFill("solid", fgColor="F8CBAD")}
 
 
 def error_report_xlsx(table: Table, errors: Iterable[dict[str, Any]]) -> bytes:
@@ -32,13 +32,15 @@ def error_report_xlsx(table: Table, errors: Iterable[dict[str, Any]]) -> bytes:
     """
     keep = [i for i, h in enumerate(table.headers) if h != ERROR_HEADER]
     headers = [table.headers[i] for i in keep]
+    import openpyxl
+    from openpyxl.utils import get_column_letter
     by_line, cells_by_line, other = _group_errors(table, errors, keep)
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet("导入结果")
     _setup_sheet(ws, headers, [[r[i] for i in keep] for r in table.rows[:200]], {})
     ws.column_dimensions[get_column_letter(len(headers) + 1)].width = 60
     header_row = _header_cells(ws, headers) + [_header_cells(ws, [ERROR_HEADER])[0]]
-    header_row[-1].fill = _ERR_HEADER_FILL
+    header_row[-1].fill = _styles()["header"]
     ws.append(header_row)
     for row, line in zip(table.rows, table.line_numbers):
         values = [row[i] for i in keep]
@@ -93,19 +95,20 @@ def _column_position(column: Any, headers: list[str], keep: list[int],
 
 def _error_row(ws: Any, values: list[str], messages: list[str], bad: set[int]) -> list[Any]:
     """Cells of one rejected row: tinted, offending cells darker, messages in red."""
-    cells = []
+    cells, style = [], _styles()
     for pos, value in enumerate(values):
         cell = _text_cell(ws, value)
-        cell.fill = _ERR_CELL_FILL if pos in bad else _ERR_ROW_FILL
+        cell.fill = style["cell"] if pos in bad else style["row"]
         cells.append(cell)
     note = _text_cell(ws, "；".join(messages))
-    note.font = _ERR_FONT
-    note.fill = _ERR_ROW_FILL
+    note.font = style["font"]
+    note.fill = style["row"]
     return cells + [note]
 
 
-def _text_cell(ws: Any, value: str) -> WriteOnlyCell:
+def _text_cell(ws: Any, value: str) -> Any:
     """A cell that stores ``value`` as a string even if it starts with '='."""
+    from openpyxl.cell import WriteOnlyCell
     return text_cell(ws, value) if value else WriteOnlyCell(ws, value=None)
 
 

@@ -12,13 +12,15 @@ from decimal import Decimal
 from itertools import chain, islice
 from typing import Any, Iterable, Sequence
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from functools import cache
 
 from core.tabular.text import EXCEL_MAX_DIGITS, LOCAL_TZ, _decimal_text, _float_text
+
+# openpyxl (which imports numpy: ~40 MB with it) is imported by the functions that write a workbook, not at
+# start-up: a process that only reads CSV (`flask import`) never loads it. Its two constants the cell rules
+# need are copied here (tests/core/test_tabular.py checks they still equal openpyxl's).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,6 +71,7 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
     'percent', 'date', 'datetime': the number format for that column
     (also as column default, so values typed later in a 'text' column stay text).
     """
+    import openpyxl
     wb = openpyxl.Workbook(write_only=True)
     _append_sheet(wb, sheet_name, headers, rows, column_types)
     return _save(wb)
@@ -105,6 +108,8 @@ def _sheet_title(name: str) -> str:
 
 def _xlsx_row(ws: Any, row: Sequence[Any], formats: dict[int, str]) -> list[Any]:
     """Convert one row of Python values to xlsx cell values (see :func:`write_xlsx`)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import Cell
     out = [_xlsx_value(v) for v in row]
     for col, value in enumerate(out):
         if type(value) is str and _would_not_be_text(value):
@@ -129,8 +134,9 @@ def _would_not_be_text(value: str) -> bool:
     return value[:1] == "=" or value in ERROR_CODES
 
 
-def text_cell(ws: Any, value: str) -> WriteOnlyCell:
+def text_cell(ws: Any, value: str) -> Any:
     """A cell holding ``value`` as a typed string, exactly (never a formula, no apostrophe)."""
+    from openpyxl.cell import WriteOnlyCell
     cell = WriteOnlyCell(ws, value=_xlsx_text(value))
     cell.data_type = "s"
     return cell
@@ -194,17 +200,21 @@ def _plain_text(value: Any) -> str:
     return str(value)
 
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+@cache
+def _header_style() -> tuple[Any, Any]:
+    """(font, fill) of header cells."""
+    from openpyxl.styles import Font, PatternFill
+    return Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
 
 
 def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
     """Bold, tinted header cells, typed strings."""
     cells = []
+    font, fill = _header_style()
     for h in headers:
         cell = text_cell(ws, str(h))
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.font = font
+        cell.fill = fill
         cells.append(cell)
     return cells
 
@@ -216,6 +226,7 @@ def _setup_sheet(ws: Any, headers: Sequence[str], sample: list[list[Any]],
     Rules: width = widest line in display units (CJK counts 2) + 2, clamped to
     [8, 60]; a column with a number format also gets it as column default style.
     """
+    from openpyxl.utils import get_column_letter
     ws.freeze_panes = "A2"
     ncols = max([len(headers), *(len(r) for r in sample)], default=0)
     for col in range(ncols):
@@ -265,6 +276,7 @@ def write_workbook(sheets: Iterable[tuple[str, Sequence[str], Sequence[Sequence[
 
     ``sheets`` holds ``(name, headers, rows, column_types)`` per sheet.
     """
+    import openpyxl
     wb = openpyxl.Workbook(write_only=True)
     for name, headers, rows, column_types in sheets:
         _append_sheet(wb, name, headers, rows, column_types)

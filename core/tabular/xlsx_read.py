@@ -10,15 +10,23 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
-import openpyxl
-import openpyxl.xml
-
 from core.tabular.errors import TableError, mb as _mb
 from core.tabular.table import Collector, Table
 from core.tabular.text import _STRIP, _date_text, _decimal_text, _float_text
 
-#: True when openpyxl parses XML through defusedxml (entity/DTD attacks refused).
-XML_HARDENED: bool = bool(openpyxl.xml.DEFUSEDXML)
+
+
+def xml_hardened() -> bool:
+    """True when openpyxl parses XML through defusedxml (entity/DTD attacks refused). (``XML_HARDENED``:
+    openpyxl, which imports numpy, is loaded when an xlsx is read, not at start-up.)"""
+    import openpyxl.xml
+    return bool(openpyxl.xml.DEFUSEDXML)
+
+
+def __getattr__(name: str):
+    if name == "XML_HARDENED":
+        return xml_hardened()
+    raise AttributeError(name)
 
 ZIP_MAX_TOTAL = 200 * 1024 * 1024
 ZIP_MAX_RATIO = 100
@@ -33,6 +41,7 @@ def _read_xlsx(data: bytes, max_rows: int, on_rows=None, narrow=None) -> Table:
     read-only with cached formula values; cell values become text with
     :func:`_cell_text`.
     """
+    import openpyxl
     _check_xlsx_zip(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -22,10 +22,9 @@ from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import quote
 
 import xlsxwriter
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from core.tabular.text import EXCEL_MAX_DIGITS, LOCAL_TZ, _decimal_text
-from core.tabular.write import _COLUMN_FORMATS, _display_width, _plain_text, _sheet_title
+from core.tabular.write import ILLEGAL_CHARACTERS_RE, _COLUMN_FORMATS, _display_width, _plain_text, _sheet_title
 
 _BIG = 10 ** EXCEL_MAX_DIGITS
 CHUNK = 64 * 1024

@@ -289,6 +289,31 @@ def test_defusedxml_active():
     assert tabular.XML_HARDENED is True
 
 
+def test_cell_rule_constants_are_openpyxls():
+    """core.tabular.write keeps copies (openpyxl is imported when a workbook is written, not at start-up)."""
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+    from core.tabular import write
+    assert write.ILLEGAL_CHARACTERS_RE.pattern == ILLEGAL_CHARACTERS_RE.pattern
+    assert write.ERROR_CODES == tuple(ERROR_CODES)
+
+
+def test_the_app_starts_without_pandas_numpy_or_openpyxl():
+    """`flask import` and every request that writes no workbook never load them (~40 MB with numpy)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("import sys; from composition import create_app; create_app({'TESTING': True, "
+            "'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'x', 'PII_HASH_KEY': 'x'}); "
+            "print(sorted(m for m in ('pandas', 'numpy', 'openpyxl') if m in sys.modules))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def _billion_laughs(z, name):
     ents = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
