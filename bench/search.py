@@ -145,7 +145,7 @@ def _pg_schema_url(base: str, schema: str, *, drop: bool = False) -> str:
         if not drop:
             conn.execute(f"CREATE SCHEMA {schema}")
     url = "postgresql+psycopg://" + plain.split("://", 1)[1]
-    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema},public"
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 def table(results: dict, n: int) -> str:

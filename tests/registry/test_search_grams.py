@@ -206,7 +206,7 @@ def fresh_url(tmp_path):
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in TEST_DB else "?"
-    yield _url(TEST_DB) + f"{sep}options=-csearch_path%3D{schema},public"
+    yield _url(TEST_DB) + f"{sep}options=-csearch_path%3D{schema}"
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()
