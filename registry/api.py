@@ -7,11 +7,9 @@ from datetime import date
 import marshmallow as ma
 from flask_babel import gettext as _
 from flask_smorest import abort
-from sqlalchemy import select
 
 from core import dates
-from core.api import (Blueprint, Day, Number, PageArgs, Text, USCCField, actor, commit, get_or_404, page_schema,
-                      paginate)
+from core.api import Blueprint, Day, Number, PageArgs, Text, USCCField, actor, commit, get_or_404, page_schema
 from core.permissions import requires
 from registry import queries, reference, service, uscc as uscc_mod
 from registry.models import PARKS, PLAN_SECTORS, Firm, PoolMembership
@@ -71,7 +69,10 @@ class FirmSchema(ma.Schema):
         return firm.archived_at is not None
 
 
-FirmPage = page_schema(FirmSchema, "FirmPage")
+FirmPage = type("FirmPage", (page_schema(FirmSchema, "FirmPageBase"),), {
+    "total_capped": ma.fields.Boolean(metadata={
+        "description": f"present (true) when a search by q found more than {queries.COUNT_CAP:,} firms: "
+                       "total is then that cap"})})
 
 
 class FirmFieldsSchema(ma.Schema):
@@ -180,10 +181,11 @@ def firm_list(args):
                              sort=args["sort"], desc=args["desc"])
     if args["pool"] and flt.pool is None:
         return {"items": [], "total": 0, "page": args["page"], "per_page": args["per_page"]}, {"X-Total-Count": "0"}
-    order = queries.SORTS[flt.sort]
-    stmt = (select(Firm).where(*queries.conditions(flt, dates.today()))
-            .order_by(order.desc() if flt.desc else order.asc(), Firm.id))
-    return paginate(stmt, args["page"], args["per_page"])
+    found = queries.find(flt, dates.today(), page=args["page"], per_page=args["per_page"])
+    body = {"items": found.items, "total": found.total, "page": args["page"], "per_page": args["per_page"]}
+    if found.capped:    # a text search found more than queries.COUNT_CAP firms: total is that cap
+        body["total_capped"] = True
+    return body, {"X-Total-Count": str(found.total)}
 
 
 def _pool_id(key: str) -> int | None:

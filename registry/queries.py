@@ -13,6 +13,13 @@ from registry import reference, search as text_search, uscc as uscc_mod
 from registry.models import Firm, PoolMembership
 
 PAGE_SIZE = 50
+#: A text search counts its matches up to here ("more than 10,000" beyond): the count of a fragment
+#: found in most firms would otherwise read them all.
+COUNT_CAP = 10_000
+#: From this many matches on, a text search's page in name order is read along the name index,
+#: each firm tried with LIKE, instead of collecting the matches and sorting them (bench/search.py).
+WALK_FROM = 2_000
+NAME_INDEX = "ix_registry_firms_live_name_sort"
 SORTS = {
     "name": Firm.name_sort, "uscc": Firm.uscc, "registered_on": Firm.registered_on,
     "capital": Firm.capital_amount, "town": Firm.town_code, "industry": Firm.industry_code,
@@ -101,10 +108,11 @@ def _industry_condition(text: str):
     return or_(*conds)
 
 
-def conditions(flt: FirmFilter, today: date) -> list:
+def conditions(flt: FirmFilter, today: date, *, indexed: bool = True) -> list:
+    """The filter as SQL conditions (`indexed`: the text search goes through its index)."""
     conds = [] if flt.archived else [Firm.archived_at.is_(None)]
     if flt.q:
-        conds.append(text_search.condition(flt.q))
+        conds.append(text_search.condition(flt.q, indexed=indexed))
     if flt.code:
         code = uscc_mod.normalize(flt.code)
         conds.append(Firm.uscc == code if len(code) == 18 else Firm.uscc.startswith(code, autoescape=True))
@@ -126,15 +134,41 @@ def conditions(flt: FirmFilter, today: date) -> list:
     return conds
 
 
-def search(flt: FirmFilter, today: date) -> tuple[list[Firm], int]:
-    """One page of firms and the total count for the filter."""
+@dataclass
+class Found:
+    items: list
+    total: int              # the number of firms found; COUNT_CAP when capped
+    capped: bool = False    # a text search found more than COUNT_CAP firms
+
+
+def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int = PAGE_SIZE) -> Found:
+    """One page of firms for the filter, and their number — capped at COUNT_CAP for a text search.
+
+    A text search matching many firms (WALK_FROM+), listed by name, reads the live firms along the name
+    index and tries each with LIKE until the page is full (about per_page × firms / matches rows);
+    otherwise the matches come from the search index and are sorted."""
+    page = page or flt.page
     conds = conditions(flt, today)
-    total = db.session.scalar(select(func.count(Firm.id)).where(*conds)) or 0
+    if flt.q:
+        found = db.session.scalar(select(func.count()).select_from(
+            select(Firm.id).where(*conds).limit(COUNT_CAP + 1).subquery())) or 0
+        total, capped = min(found, COUNT_CAP), found > COUNT_CAP
+    else:
+        total, capped = db.session.scalar(select(func.count(Firm.id)).where(*conds)) or 0, False
     order = SORTS[flt.sort]
     order = order.desc() if flt.desc else order.asc()
-    stmt = (select(Firm).where(*conds).order_by(order, Firm.id)
-            .limit(PAGE_SIZE).offset((flt.page - 1) * PAGE_SIZE))
-    return list(db.session.scalars(stmt)), total
+    stmt = select(Firm)
+    if flt.q and flt.sort == "name" and not flt.archived and total >= WALK_FROM:
+        stmt = stmt.with_hint(Firm, f"INDEXED BY {NAME_INDEX}", "sqlite")
+        conds = conditions(flt, today, indexed=False)
+    stmt = stmt.where(*conds).order_by(order, Firm.id).limit(per_page).offset((page - 1) * per_page)
+    return Found(list(db.session.scalars(stmt)), total, capped)
+
+
+def search(flt: FirmFilter, today: date) -> tuple[list[Firm], int]:
+    """One page of firms and their number (`find`: capped at COUNT_CAP for a text search)."""
+    found = find(flt, today)
+    return found.items, found.total
 
 
 def export_rows(flt: FirmFilter, today: date):

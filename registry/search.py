@@ -11,15 +11,22 @@ LIKE) — on both databases; the index only narrows the rows LIKE is tried on:
   in ASCII only is then matched against the column so lower-cased, which is SQLite's LIKE exactly.
   Without the extension the same SQL runs on a scan (slower, same rows); the migration logs a warning.
 
-A fragment of one or two characters (瑞博) is below the trigram size: LIKE over the table (measured in
-bench/search.py; about as fast as the index at 100,000 firms because the scan reads one table once).
+A fragment of one or two characters (瑞博, most Chinese searches; 宁) is below the trigram size. It is
+looked up in `registry_firm_grams` (gram, firm_id): every piece of two characters of the three columns
+(ASCII lower-cased), and each column's last character alone, kept by database triggers on both
+databases — so every path that writes a firm (ORM, bulk insert, COPY, merge, undo, raw SQL) keeps it in
+step. Two characters: that gram; one character: the grams starting with it (a range of the primary key).
+
+Very common fragments (科技有: 10 % of the firms) are the list's business (registry/queries.py): a
+capped count, and the first page read along the name index.
 """
 from __future__ import annotations
 
 import logging
 import weakref
 
-from sqlalchemy import Column, DDL, Integer, MetaData, String, Table, event, func, literal, or_, select, text
+from sqlalchemy import (Column, DDL, Integer, MetaData, PrimaryKeyConstraint, String, Table, event, func, literal,
+                        or_, select, text)
 
 from core.db import UNMANAGED_PREFIXES, db
 from registry import uscc as uscc_mod
@@ -32,6 +39,54 @@ FTS = "registry_firms_fts"
 _fts = Table(FTS, MetaData(), Column("rowid", Integer), Column(FTS, String))
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 _ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
+
+GRAMS = "registry_firm_grams"
+#: The short-fragment index (gram, firm_id). Binary order on both databases (a one-character fragment
+#: is a range of it). No foreign key: the triggers keep it, deleting a firm removes exactly its grams.
+grams = Table(GRAMS, db.metadata,
+              Column("gram", String(2).with_variant(String(2, collation="C"), "postgresql"), nullable=False),
+              Column("firm_id", Integer, nullable=False),
+              PrimaryKeyConstraint("gram", "firm_id", name="pk_registry_firm_grams"),
+              sqlite_with_rowid=False)
+
+
+def _sqlite_grams(row: str) -> str:
+    """SQLite: the (gram, firm_id) rows of `row` (new / old): one per character of each column, through
+    json_each over "[0,0,…]" (a loop without a CTE, which triggers refuse). lower() is ASCII-only."""
+    return (f"SELECT substr(t.v, p.key + 1, 2) AS gram, {row}.id AS firm_id FROM (SELECT lower({row}.name) AS v "
+            f"UNION ALL SELECT lower({row}.former_names) UNION ALL SELECT lower({row}.uscc)) AS t, "
+            "json_each('[' || rtrim(replace(hex(zeroblob(length(t.v))), '00', '0,'), ',') || ']') AS p "
+            "WHERE t.v <> ''")
+
+
+_GRAMS_INSERT = f"INSERT OR IGNORE INTO {GRAMS}(gram, firm_id) {_sqlite_grams('new')}; "
+_GRAMS_DELETE = (f"DELETE FROM {GRAMS} WHERE firm_id = old.id AND gram IN "
+                 f"(SELECT gram FROM ({_sqlite_grams('old')})); ")
+#: SQLite: the short-fragment index's triggers (the migration creates the same).
+SQLITE_GRAMS_DDL = (
+    f"CREATE TRIGGER IF NOT EXISTS {GRAMS}_ai AFTER INSERT ON registry_firms BEGIN {_GRAMS_INSERT}END",
+    f"CREATE TRIGGER IF NOT EXISTS {GRAMS}_ad AFTER DELETE ON registry_firms BEGIN {_GRAMS_DELETE}END",
+    f"CREATE TRIGGER IF NOT EXISTS {GRAMS}_au AFTER UPDATE OF name, former_names, uscc ON registry_firms "
+    f"BEGIN {_GRAMS_DELETE}{_GRAMS_INSERT}END",
+)
+
+
+def _pg_grams(row: str) -> str:
+    return (f"SELECT DISTINCT substr(v, i, 2) AS gram FROM unnest(ARRAY[translate({row}.name, '{_UPPER}', '{_LOWER}'), "
+            f"translate({row}.former_names, '{_UPPER}', '{_LOWER}'), lower({row}.uscc)]) AS t(v), "
+            "generate_series(1, length(v)) AS i")
+
+
+#: PostgreSQL: the same, one trigger function (the migration creates the same).
+PG_GRAMS_DDL = (
+    f"CREATE OR REPLACE FUNCTION {GRAMS}_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"IF TG_OP <> 'INSERT' THEN DELETE FROM {GRAMS} WHERE firm_id = OLD.id AND gram IN ({_pg_grams('OLD')}); END IF; "
+    f"IF TG_OP <> 'DELETE' THEN INSERT INTO {GRAMS}(gram, firm_id) SELECT gram, NEW.id FROM ({_pg_grams('NEW')}) AS g "
+    "ON CONFLICT DO NOTHING; END IF; RETURN NULL; END $$",
+    f"DROP TRIGGER IF EXISTS {GRAMS}_sync ON registry_firms",
+    f"CREATE TRIGGER {GRAMS}_sync AFTER INSERT OR DELETE OR UPDATE OF name, former_names, uscc ON registry_firms "
+    f"FOR EACH ROW EXECUTE FUNCTION {GRAMS}_sync()",
+)
 
 #: SQLite: the index and its triggers (the migration creates the same).
 SQLITE_DDL = (
@@ -47,7 +102,7 @@ SQLITE_DDL = (
     "VALUES ('delete', old.id, old.name, old.former_names, old.uscc); "
     f"INSERT INTO {FTS}(rowid, name, former_names, uscc) VALUES (new.id, new.name, new.former_names, new.uscc); END",
 )
-_SQLITE_OBJECTS = (FTS, f"{FTS}_ai", f"{FTS}_ad", f"{FTS}_au")
+_SQLITE_OBJECTS = (FTS, f"{FTS}_ai", f"{FTS}_ad", f"{FTS}_au", GRAMS, f"{GRAMS}_ai", f"{GRAMS}_ad", f"{GRAMS}_au")
 #: PostgreSQL: one GIN trigram index per searched column ({ops}: the operator class, qualified with
 #: the extension's schema, which need not be on the search path).
 PG_INDEXES = tuple(f"CREATE INDEX IF NOT EXISTS ix_registry_firms_{col}_trgm ON registry_firms "
@@ -58,8 +113,16 @@ UNMANAGED_PREFIXES.update({FTS, "ix_registry_firms_name_trgm", "ix_registry_firm
 
 @event.listens_for(Firm.__table__, "after_create")
 def _create_index(_table, connection, **_kw) -> None:
-    """create_all (tests, benchmarks) builds the index as the migration does."""
+    """create_all (tests, benchmarks) builds the indexes as the migration does."""
+    install_grams(connection)
     install(connection)
+
+
+def install_grams(connection) -> None:
+    """The short-fragment index's triggers (its table is in the metadata; it need not exist yet)."""
+    name = connection.dialect.name
+    for stmt in SQLITE_GRAMS_DDL if name == "sqlite" else PG_GRAMS_DDL if name == "postgresql" else ():
+        connection.execute(DDL(stmt))
 
 
 def install(connection) -> bool:
@@ -101,10 +164,10 @@ _ready: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fts_ready(engine) -> bool:
-    """The SQLite index and its three triggers exist (checked once per engine). A table rebuilt by a
+    """The SQLite indexes and their triggers exist (checked once per engine). A table rebuilt by a
     later migration loses its triggers: the search then scans rather than read a stale index."""
     if engine not in _ready:
-        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE name LIKE 'registry_firms_fts%'")))
+        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE name LIKE 'registry_firm%'")))
         _ready[engine] = set(_SQLITE_OBJECTS) <= names
         if not _ready[engine]:
             log.warning("firm search index %s or its triggers missing: search falls back to LIKE on a scan", FTS)
@@ -119,21 +182,44 @@ def _phrase(fragment: str) -> str:
     return '"' + fragment.replace('"', '""') + '"'
 
 
-def condition(q: str):
-    """SQL condition: the firm's name, a former name or its credit code contains the fragment `q`."""
+def condition(q: str, *, indexed: bool = True):
+    """SQL condition: the firm's name, a former name or its credit code contains the fragment `q`
+    (`indexed`: narrowed through the indexes first; otherwise the bare LIKE, for a caller that tries
+    a few rows read in another order)."""
     code = uscc_mod.normalize(q).replace(" ", "")
     bind = db.session.get_bind()
+    fragments = sorted({q.translate(_ASCII_LOWER), code.lower()} - {""})
+    short = [f for f in fragments if len(f) < TRIGRAM]
     if bind.dialect.name == "postgresql":
-        return or_(_pg_contains(Firm.name, q), _pg_contains(Firm.former_names_text, q),
-                   _pg_contains(Firm.uscc, code) if code else literal(False))
+        exact = or_(_pg_contains(Firm.name, q), _pg_contains(Firm.former_names_text, q),
+                    _pg_contains(Firm.uscc, code) if code else literal(False))
+        # pg_trgm serves a fragment of three or more; a shorter one (either spelling) goes to the grams
+        return Firm.id.in_(_gram_hits(short)) & exact if short and indexed else exact
     exact = [Firm.name.like(_like(q), escape="\\"), Firm.former_names_text.like(_like(q), escape="\\")]
     if code:
         exact.append(Firm.uscc.like(_like(code), escape="\\"))
-    fragments = {q.translate(_ASCII_LOWER), code.lower()} - {""}
-    if bind.dialect.name != "sqlite" or min(map(len, fragments)) < TRIGRAM or not _fts_ready(bind):
+    if not indexed or bind.dialect.name != "sqlite" or not _fts_ready(bind):
         return or_(*exact)
-    hits = select(_fts.c.rowid).where(_fts.c[FTS].op("MATCH")(" OR ".join(map(_phrase, sorted(fragments)))))
-    return Firm.id.in_(hits) & or_(*exact)
+    hits = []
+    if short:
+        hits.append(Firm.id.in_(_gram_hits(short)))
+    if len(short) < len(fragments):
+        long = [f for f in fragments if len(f) >= TRIGRAM]
+        hits.append(Firm.id.in_(select(_fts.c.rowid).where(_fts.c[FTS].op("MATCH")(" OR ".join(map(_phrase, long))))))
+    return or_(*hits) & or_(*exact)
+
+
+def _gram_hits(fragments: list[str]):
+    """Firm ids (a superset; LIKE decides) whose grams hold one of the 1–2-character `fragments`."""
+    conds = []
+    for frag in fragments:
+        if len(frag) == 2:
+            conds.append(grams.c.gram == frag)
+        elif ord(frag) < 0x10FFFF:        # every gram that starts with the character
+            conds.append((grams.c.gram >= frag) & (grams.c.gram < chr(ord(frag) + 1)))
+        else:
+            conds.append(grams.c.gram >= frag)
+    return select(grams.c.firm_id).where(or_(*conds))
 
 
 def _pg_contains(column, fragment: str):

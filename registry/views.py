@@ -61,9 +61,11 @@ def _parse_day(text, default=None):
 @requires("registry.view")
 def firm_list():
     flt = queries.FirmFilter.from_args(request.args)
-    firms, total = queries.search(flt, dates.today())
+    found = queries.find(flt, dates.today())
+    firms, total = found.items, found.total
     pages = max(1, -(-total // queries.PAGE_SIZE))
-    return render_template("registry/firm_list.html", firms=firms, total=total, flt=flt, pages=pages,
+    return render_template("registry/firm_list.html", firms=firms, total=total, capped=found.capped, flt=flt,
+                           pages=pages,
                            towns=reference.towns(), parks=PARKS, pools=service.active_pools())
 
 
