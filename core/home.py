@@ -60,7 +60,8 @@ def awaiting(user) -> int:
         return 0
     key = ("home.awaiting", user.id, dates.today())
     try:
-        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters))
+        # the user (role, unit) was loaded before: its tables count besides the SQL the counters run
+        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters), tables=("core_users", "core_units"))
     except SQLAlchemyError:      # the badge is on every page, error pages included: never a second failure
         log.exception("the navigation badge could not be counted")
         return 0

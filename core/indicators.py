@@ -63,7 +63,8 @@ def get(metric: str) -> tuple[Indicator, str | None] | None:
 
 
 def compute(metric: str, as_of: date) -> Decimal | None:
-    """The metric's value as of a date, computed once per data version (core.dataversion)."""
+    """The metric's value as of a date, computed again only after a commit wrote a table its SQL read
+    (core.dataversion records them on the computation)."""
     found = get(metric)
     if found is None:
         return None
@@ -116,5 +117,9 @@ def shared(key, fn: Callable):
     if results is None:
         return fn()
     if key not in results:
-        results[key] = fn()
-    return results[key]
+        with dataversion.recording() as reads:
+            value = fn()
+        results[key] = (value, frozenset(reads))
+    value, tables = results[key]
+    dataversion.depends_on(tables)     # a second indicator reusing the result read those tables too
+    return value

@@ -59,7 +59,7 @@ def trends(rows, as_of: date) -> dict[int, list[list]]:
     figure shown (the frozen one on a closed date)."""
     goals = [r.goal for r in rows]
     key = ("goals.trends", as_of, tuple(g.id for g in goals))
-    computed = dataversion.cached(key, lambda: _trends(goals, as_of))
+    computed = dataversion.cached(key, lambda: _trends(goals, as_of), tables=ru.DEFINITION_TABLES)
     out = {}
     for row in rows:
         points = computed.get(row.goal.id, [])

@@ -31,6 +31,9 @@ from goals.pace import PLAN_START, year_end  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 NO_TARGET = "no_target"
+#: what the goals' caches (core.dataversion.cached) depend on besides the SQL they run: goals, targets,
+#: units and thresholds may be in the session already when a cached computation starts
+DEFINITION_TABLES = ("goals_goals", "goals_targets", "goals_goal_units", "goals_status_thresholds", "core_units")
 
 
 @dataclass

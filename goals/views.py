@@ -75,9 +75,12 @@ def dashboard():
     as_of = as_of_arg()
     unit_code = request.args.get("unit") or None
     by = "unit" if request.args.get("by") == "unit" else "category"
-    # the figures' HTML once per data version (core.dataversion): a committed write anywhere recomputes it
+    # the figures' HTML, computed again after a commit wrote a table it read (core.dataversion); the
+    # goals' figures in it come from the indicators' own cached values, so a write recomputes only
+    # the indicators that read the written table
     key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"))
-    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)))
+    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)),
+                              tables=ru.DEFINITION_TABLES)
     # reporting completeness follows today and the user's permission: outside the cached body
     completeness = reporting.completeness(dates.today()) if can("goals.approve") else None
     return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
