@@ -308,6 +308,17 @@ def cached(key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = ()) -> 
     return _CACHE.get_or_compute(key, fn, tables)
 
 
+def lookup(key: Hashable) -> tuple[bool, Any]:
+    """(True, value) when `key`'s cached value is still valid (its tables handed to an enclosing
+    recording), else (False, None): lets a caller skip the set-up of a computation (a SAVEPOINT)."""
+    versions = None if session_wrote() else current()
+    hit = _CACHE.values.get(key) if versions is not None and _CACHE.token == versions.token else None
+    if hit is None or not versions.still(hit[0]):
+        return False, None
+    depends_on(hit[1])
+    return True, hit[2]
+
+
 def computations() -> int:
     """How many values this process has computed for the cache so far (a miss counts one)."""
     return _CACHE.computed

@@ -69,8 +69,17 @@ def compute(metric: str, as_of: date) -> Decimal | None:
     if found is None:
         return None
     ind, param = found
-    return dataversion.cached(("indicator", metric, as_of),
+    return dataversion.cached(_key(metric, as_of),
                               lambda: ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of))
+
+
+def _key(metric: str, as_of: date) -> tuple:
+    return ("indicator", metric, as_of)
+
+
+def cached_value(metric: str, as_of: date) -> tuple[bool, Decimal | None]:
+    """(True, value) when the metric's value as of the date is cached and still valid, else (False, None)."""
+    return dataversion.lookup(_key(metric, as_of))
 
 
 def records(metric: str, as_of: date) -> list[dict]:
