@@ -3,8 +3,8 @@ counts, the unit editors' to-dos, and the count behind the navigation badge.
 
 Which part a user sees follows the permissions, never the role name: whoever approves reports
 (goals.approve) reads the district's figures; whoever reports for a unit (goals.report) without
-approving sees that unit's to-dos. Everything is computed once per data version (core.dataversion)
-and cached as plain values, so a page load reads the version row and little else.
+approving sees that unit's to-dos. Everything is cached as plain values until a commit writes a table
+it read (core.dataversion), so a page load reads the version rows and little else.
 """
 from datetime import date
 

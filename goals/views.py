@@ -103,7 +103,7 @@ def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
 
 
 def _dashboard_extras(rows, groups, counts, as_of: date):
-    """Charts, year-over-year change and comments (all follow the data version, none the user)."""
+    """Charts, year-over-year change and comments (all follow the data, none the user)."""
     labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
               "no_target": _("未设目标"), "none": _("无数据")}
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
