@@ -1,22 +1,43 @@
-"""One number that every committed write bumps, and a cache of computed figures keyed by it.
+"""Data versions per table, and a cache of computed figures keyed by the versions of the tables they read.
 
-Every transaction of the session that wrote anything (an ORM flush, a bulk insert, an UPDATE or DELETE)
-adds one to `core_data_version` right before it commits, in the same transaction. A figure cached under
-version v is therefore never served after a later commit: every worker on every host reads the one
-row (one primary-key SELECT, once per request) and finds v + 1. A transaction that wrote but has not
-committed computes without the cache (its own uncommitted rows must neither be served to others nor
-hide from itself); a rollback bumps nothing.
+Writes: every transaction of the session that wrote anything (an ORM flush, a bulk insert, an UPDATE or
+DELETE, a COPY through core.db.insert_rows) notes the tables it wrote (the target of each INSERT INTO /
+UPDATE / DELETE FROM the engine executes) and, right before it commits and in the same transaction,
+adds one to each of those tables' rows in `core_table_versions` and to the one overall number in
+`core_data_version`. A write whose target cannot be told (a `WITH … UPDATE`) bumps the table name "*",
+on which every cached figure depends. A rollback bumps nothing.
 
-Row locking on PostgreSQL: the bump is the transaction's last statement, so two writers serialise only
-for the instant between it and their commit, and never deadlock on it (neither waits on anything else
-while holding the row).
+Quiet writes: an UPDATE that sets only columns no figure reads (QUIET_COLUMNS: a user's last sign-in)
+is not noted at all, so signing in invalidates nothing. Writes outside a Session (the import runner's
+heartbeat on its own connection) were never noted.
+
+Reads: `cached(key, fn)` computes fn() once and records which tables the SQL it executed names (a
+before_cursor_execute listener, while fn runs; a nested cached value or indicators.shared result hands
+its own tables up), plus the `tables` the caller declares for data it got from outside fn (ORM objects
+loaded before). The value is served while each of those tables is at the version it was computed at:
+a committed write to a table the figure did not read leaves it cached; a write to one it read makes
+the next request compute it again. Every worker on every host reads the versions (one SELECT, once per
+request) from the database, so a figure is never served after a commit that can change it. A transaction
+that wrote but has not committed computes without the cache.
+
+Why derived and not declared: an indicator's SQL names its tables, and a recorded set can only be a
+superset of what it read (a table name appearing anywhere in the statement counts), while a hand-kept
+list goes wrong silently when a query changes. What SQL cannot show — objects already in the session —
+is what `tables=` is for.
+
+Row locking on PostgreSQL: the bumps are the transaction's last statements, the overall row first (it
+serialises the bumping commits) and the table rows in name order, so two writers never deadlock on them.
 """
 from __future__ import annotations
 
 import re
 import threading
 import uuid
-from typing import Any, Callable, Hashable
+from collections import deque
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any, Callable, Hashable, Iterable
 
 from flask import g, has_app_context
 from sqlalchemy import BigInteger, String, event, text
@@ -24,16 +45,29 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import db
+from core.db import WRITTEN_KEY, db
 
 TABLE = "core_data_version"
-_DML = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+TABLES = "core_table_versions"
+ANY = "*"                       # a write to an unknown table: every cached figure depends on it
+OWN = frozenset({TABLE, TABLES})
+#: UPDATEs that set only these columns are not noted: no figure reads them
+QUIET_COLUMNS: dict[str, frozenset[str]] = {
+    "core_users": frozenset({"last_login_at"}),
+}
 _CACHE_LIMIT = 20_000
-_G_KEY = "_data_version"
+_G_KEY = "_data_versions"
+
+_TARGET = re.compile(r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)'
+                     r'\s+(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?', re.IGNORECASE)
+_DML_ANYWHERE = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_SET_COLUMNS = re.compile(r'^\s*UPDATE\s+"?\w+"?\s+SET\s+(.*?)(?:\s+WHERE\s|$)', re.IGNORECASE | re.DOTALL)
+_ASSIGNED = re.compile(r'(?:^|,)\s*"?(\w+)"?\s*=')
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class DataVersion(db.Model):
-    """The single row (id 1) holding the data version."""
+    """The single row (id 1) holding the overall data version and the database's history name."""
 
     __tablename__ = TABLE
 
@@ -44,27 +78,55 @@ class DataVersion(db.Model):
     token: Mapped[str] = mapped_column(String(32))
 
 
+class TableVersion(db.Model):
+    """One row per table ever written: how many committed transactions wrote it."""
+
+    __tablename__ = TABLES
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 # --------------------------------------------------------------------------- tracking writes
+
+def written_table(statement: str) -> str | None:
+    """The table a DML statement writes ("*" when it writes but the target cannot be told), None for a
+    statement that writes nothing, or only quiet columns."""
+    m = _TARGET.match(statement)
+    if m is None:
+        head = statement.lstrip()[:4].upper()
+        return ANY if head == "WITH" and _DML_ANYWHERE.search(statement) else None
+    table = m.group(1).lower()
+    if table in OWN:
+        return None
+    quiet = QUIET_COLUMNS.get(table)
+    if quiet:
+        sets = _SET_COLUMNS.match(statement)
+        if sets and set(c.lower() for c in _ASSIGNED.findall(sets.group(1))) <= quiet:
+            return None
+    return table
+
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _note_write(conn, _cursor, statement, _params, _context, _executemany) -> None:
-    if _DML.match(statement) and TABLE not in statement[:60]:
-        conn.info["yz_wrote"] = True
+    table = written_table(statement)
+    if table is not None:
+        conn.info.setdefault(WRITTEN_KEY, set()).add(table)
 
 
 @event.listens_for(Engine, "rollback")
 def _forget_write(conn) -> None:
-    conn.info.pop("yz_wrote", None)
+    conn.info.pop(WRITTEN_KEY, None)
 
 
 @event.listens_for(Engine, "commit")
 def _committed(conn) -> None:
-    conn.info.pop("yz_wrote", None)
+    conn.info.pop(WRITTEN_KEY, None)
 
 
 @event.listens_for(Pool, "reset")
 def _forget_on_return(_dbapi_connection, record, _reset_state) -> None:
-    record.info.pop("yz_wrote", None)      # a connection returned without commit/rollback events
+    record.info.pop(WRITTEN_KEY, None)      # a connection returned without commit/rollback events
 
 
 @event.listens_for(Session, "before_commit")
@@ -73,7 +135,7 @@ def _bump_before_commit(session: Session) -> None:
         return
     session.flush()                   # pending ORM changes are writes too
     conn = session.connection()
-    if conn.info.get("yz_wrote"):
+    if conn.info.get(WRITTEN_KEY):
         bump(conn)
 
 
@@ -83,11 +145,18 @@ def _flushed(_session, _ctx) -> None:
         g.pop(_G_KEY, None)
 
 
-def bump(conn) -> None:
-    """Add one to the version within `conn`'s transaction (creating the row the first time)."""
+def bump(conn, tables: Iterable[str] | None = None) -> None:
+    """Add one to the overall version and to each written table's (or `tables`') within `conn`'s
+    transaction (creating the rows the first time)."""
+    names = sorted(set(tables if tables is not None else conn.info.get(WRITTEN_KEY) or ()) - OWN)
     if conn.execute(text(f"UPDATE {TABLE} SET version = version + 1 WHERE id = 1")).rowcount == 0:
         conn.execute(text(f"INSERT INTO {TABLE} (id, version, token) VALUES (1, 1, :t)"), {"t": new_token()})
-    conn.info.pop("yz_wrote", None)
+    if names:
+        values = ", ".join(f"(:n{i}, 1)" for i in range(len(names)))
+        conn.execute(text(f"INSERT INTO {TABLES} (name, version) VALUES {values} ON CONFLICT (name) "
+                          f"DO UPDATE SET version = {TABLES}.version + 1"),
+                     {f"n{i}": name for i, name in enumerate(names)})
+    conn.info.pop(WRITTEN_KEY, None)
 
 
 def new_token() -> str:
@@ -102,12 +171,37 @@ def renew_token() -> None:
         conn.execute(text(f"INSERT INTO {TABLE} (id, version, token) VALUES (1, 1, :t)"), {"t": new_token()})
 
 
-def current() -> tuple[str, int] | None:
-    """(token, version) of the committed data, None before the first write; read once per request."""
+class Versions:
+    """The committed versions as read at one moment: the history token and {table: version}."""
+
+    __slots__ = ("token", "tables")
+
+    def __init__(self, token: str, tables: dict[str, int]) -> None:
+        self.token, self.tables = token, tables
+
+    def of(self, names: Iterable[str]) -> tuple[tuple[str, int], ...]:
+        get = self.tables.get
+        return tuple((n, get(n, 0)) for n in sorted(names))
+
+    def still(self, stamp: tuple[tuple[str, int], ...]) -> bool:
+        get = self.tables.get
+        return all(get(n, 0) == v for n, v in stamp)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Versions) and (self.token, self.tables) == (other.token, other.tables)
+
+    def __repr__(self) -> str:
+        return f"Versions({self.token[:8]}, {self.tables})"
+
+
+def current() -> Versions | None:
+    """The committed versions, None before the first write; read once per request (one statement)."""
     if has_app_context() and _G_KEY in g:
         return g.get(_G_KEY)
-    row = db.session.execute(text(f"SELECT token, version FROM {TABLE} WHERE id = 1")).first()
-    value = (row[0], row[1]) if row else None
+    rows = db.session.execute(text(f"SELECT token, NULL, version FROM {TABLE} WHERE id = 1 "
+                                   f"UNION ALL SELECT NULL, name, version FROM {TABLES}")).all()
+    token = next((r[0] for r in rows if r[0] is not None), None)
+    value = Versions(token, {r[1]: r[2] for r in rows if r[1] is not None}) if token else None
     if has_app_context():
         g.setdefault(_G_KEY, value)
     return value
@@ -118,45 +212,128 @@ def session_wrote() -> bool:
     session = db.session()          # the request's Session behind the scoped proxy
     if session.new or session.dirty or session.deleted:
         return True
-    return session.in_transaction() and bool(session.connection().info.get("yz_wrote"))
+    return session.in_transaction() and bool(session.connection().info.get(WRITTEN_KEY))
+
+
+# --------------------------------------------------------------------------- recording reads
+
+_READS: ContextVar[set | None] = ContextVar("dataversion_reads", default=None)
+
+
+@lru_cache(maxsize=4096)
+def _words(statement: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _WORD.findall(statement))
+
+
+def _known_tables() -> frozenset[str]:
+    return frozenset(db.metadata.tables)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_read(_conn, _cursor, statement, _params, _context, _executemany) -> None:
+    reads = _READS.get()
+    if reads is not None:
+        reads.update(_words(statement) & _known_tables())
+
+
+@contextmanager
+def recording():
+    """Inside the block, the tables the executed SQL names are collected in the yielded set; on leaving,
+    they are handed to an enclosing recording as well."""
+    reads: set = set()
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+        depends_on(reads)
+
+
+def depends_on(tables: Iterable[str]) -> None:
+    """Tell an enclosing recording that what is being computed read `tables` (a value reused without SQL)."""
+    reads = _READS.get()
+    if reads is not None:
+        reads.update(tables)
 
 
 # --------------------------------------------------------------------------- the cache
 
 class _Cache:
-    """Values of one data version (per process); a newer version empties it."""
+    """Values with the versions of the tables each read (per process)."""
 
     def __init__(self) -> None:
-        self.version: tuple[str, int] | None = None
-        self.values: dict[Hashable, Any] = {}
+        self.token: str | None = None
+        self.values: dict[Hashable, tuple] = {}     # key -> (stamp, tables, value)
         self.lock = threading.Lock()
+        self.computed = 0                            # how many values were computed (tests, bench)
+        self.log: deque = deque(maxlen=2000)         # the keys of the latest computations
 
-    def get_or_compute(self, key: Hashable, fn: Callable[[], Any]) -> Any:
-        version = None if session_wrote() else current()
-        if version is None:
+    def get_or_compute(self, key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = ()) -> Any:
+        versions = None if session_wrote() else current()
+        if versions is None:
             return fn()
         with self.lock:
-            if self.version != version:
-                self.version, self.values = version, {}
-            if key in self.values:
-                return self.values[key]
-        value = fn()
+            if self.token != versions.token:
+                self.token, self.values = versions.token, {}
+            hit = self.values.get(key)
+        if hit is not None and versions.still(hit[0]):
+            depends_on(hit[1])
+            return hit[2]
+        with recording() as reads:
+            value = fn()
+        reads.update(tables)
+        reads.add(ANY)
+        stamp = versions.of(reads)
         with self.lock:
-            if self.version == version and len(self.values) < _CACHE_LIMIT:
-                self.values[key] = value
+            self.computed += 1
+            self.log.append(key)
+            if self.token == versions.token:
+                if len(self.values) >= _CACHE_LIMIT:
+                    self.values = {}
+                self.values[key] = (stamp, frozenset(reads), value)
         return value
 
     def clear(self) -> None:
         with self.lock:
-            self.version, self.values = None, {}
+            self.token, self.values = None, {}
 
 
 _CACHE = _Cache()
 
 
-def cached(key: Hashable, fn: Callable[[], Any]) -> Any:
-    """fn() for `key`, computed once per data version in this process (immutable values only)."""
-    return _CACHE.get_or_compute(key, fn)
+def cached(key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = ()) -> Any:
+    """fn() for `key`, computed again only after a commit wrote a table it read (immutable values only).
+
+    `tables`: tables fn depends on without querying them (ORM objects passed in, loaded before)."""
+    return _CACHE.get_or_compute(key, fn, tables)
+
+
+def lookup(key: Hashable) -> tuple[bool, Any]:
+    """(True, value) when `key`'s cached value is still valid (its tables handed to an enclosing
+    recording), else (False, None): lets a caller skip the set-up of a computation (a SAVEPOINT)."""
+    versions = None if session_wrote() else current()
+    hit = _CACHE.values.get(key) if versions is not None and _CACHE.token == versions.token else None
+    if hit is None or not versions.still(hit[0]):
+        return False, None
+    depends_on(hit[1])
+    return True, hit[2]
+
+
+def computations() -> int:
+    """How many values this process has computed for the cache so far (a miss counts one)."""
+    return _CACHE.computed
+
+
+def computed_since(count: int) -> list:
+    """The keys computed since computations() was `count` (the latest 2,000 at most)."""
+    n = _CACHE.computed - count
+    return list(_CACHE.log)[-n:] if n > 0 else []
+
+
+def dependencies(key: Hashable) -> frozenset[str] | None:
+    """The tables the cached value of `key` read (None when it is not cached)."""
+    hit = _CACHE.values.get(key)
+    return None if hit is None else hit[1]
 
 
 def clear_cache() -> None:

@@ -90,6 +90,8 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 _UNSET = object()
+#: connection.info key of the set of tables the connection's transaction wrote (core.dataversion)
+WRITTEN_KEY = "yz_written_tables"
 
 
 def insert_rows(table: Table, rows: list[dict], *, types: dict | None = None) -> None:
@@ -157,7 +159,8 @@ def _copy_rows(conn, table: Table, keys: list, procs: list, rows: list[dict]) ->
                     write(values)
     except dbapi_error as exc:   # as SQLAlchemy raises it for a statement (IntegrityError on a taken code …)
         raise DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
-    conn.info["yz_wrote"] = True        # core.dataversion: a COPY is a write (no SQLAlchemy event sees it)
+    # core.dataversion: a COPY is a write to the table (no SQLAlchemy event sees it)
+    conn.info.setdefault(WRITTEN_KEY, set()).add(table.name)
 
 
 REBUILD_INDEXES_FROM = 5000   # rows: below this a bulk insert keeps the table's indexes as they are

@@ -4,8 +4,8 @@ Core owns the page and the badge but knows nothing of goals or bureaus: a domain
 `HomeProvider` whose `panels(user)` returns what it shows on that user's home page and whose
 `awaiting(user)` counts what waits for the user (the badge, shown on every page).
 
-The badge is computed once per data version per user (core.dataversion): a page load costs the
-one version read unless something was written since.
+The badge is cached per user until a commit writes a table it read (core.dataversion): a page load
+costs the one version read unless such a table was written since.
 """
 import logging
 from dataclasses import dataclass, field
@@ -52,7 +52,7 @@ def panels(user) -> list[Panel]:
 
 
 def awaiting(user) -> int:
-    """What waits for `user` (the nav badge): one cached number per user, day and data version."""
+    """What waits for `user` (the nav badge): one cached number per user and day (core.dataversion)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return 0
     counters = [p.awaiting for p in _PROVIDERS if p.awaiting is not None]
@@ -60,7 +60,8 @@ def awaiting(user) -> int:
         return 0
     key = ("home.awaiting", user.id, dates.today())
     try:
-        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters))
+        # the user (role, unit) was loaded before: its tables count besides the SQL the counters run
+        return dataversion.cached(key, lambda: sum(fn(user) for fn in counters), tables=("core_users", "core_units"))
     except SQLAlchemyError:      # the badge is on every page, error pages included: never a second failure
         log.exception("the navigation badge could not be counted")
         return 0

@@ -63,13 +63,23 @@ def get(metric: str) -> tuple[Indicator, str | None] | None:
 
 
 def compute(metric: str, as_of: date) -> Decimal | None:
-    """The metric's value as of a date, computed once per data version (core.dataversion)."""
+    """The metric's value as of a date, computed again only after a commit wrote a table its SQL read
+    (core.dataversion records them on the computation)."""
     found = get(metric)
     if found is None:
         return None
     ind, param = found
-    return dataversion.cached(("indicator", metric, as_of),
+    return dataversion.cached(_key(metric, as_of),
                               lambda: ind.compute(as_of, param) if ind.parametrised else ind.compute(as_of))
+
+
+def _key(metric: str, as_of: date) -> tuple:
+    return ("indicator", metric, as_of)
+
+
+def cached_value(metric: str, as_of: date) -> tuple[bool, Decimal | None]:
+    """(True, value) when the metric's value as of the date is cached and still valid, else (False, None)."""
+    return dataversion.lookup(_key(metric, as_of))
 
 
 def records(metric: str, as_of: date) -> list[dict]:
@@ -116,5 +126,9 @@ def shared(key, fn: Callable):
     if results is None:
         return fn()
     if key not in results:
-        results[key] = fn()
-    return results[key]
+        with dataversion.recording() as reads:
+            value = fn()
+        results[key] = (value, frozenset(reads))
+    value, tables = results[key]
+    dataversion.depends_on(tables)     # a second indicator reusing the result read those tables too
+    return value

@@ -17,6 +17,7 @@ from core.api import Blueprint, Day, plain
 from core.permissions import requires
 from goals import funnel as fn
 from goals import periods, service
+from goals import rollup as ru
 
 blp = Blueprint("goals_api", __name__, url_prefix="/api/v1", description="规划目标 Goals and roll-ups")
 
@@ -98,9 +99,11 @@ def goal_list(args):
     closed, `live_actual` the figure recomputed from today's data, `closed_at` when it was closed.
     """
     as_of, unit, lang = args.get("as_of") or dates.today(), args.get("unit"), _lang(args)
-    # the serialised body once per data version (core.dataversion): any committed write anywhere recomputes it
+    # the serialised body, computed again after a commit wrote a table it read (core.dataversion), from
+    # the indicators' own cached values
     body = dataversion.cached(("goals_api_json", as_of, unit, lang), lambda: current_app.json.dumps(
-        GoalSchema(many=True).dump(periods.reported_dicts(service.rollup(as_of, unit_code=unit, lang=lang), as_of))))
+        GoalSchema(many=True).dump(periods.reported_dicts(service.rollup(as_of, unit_code=unit, lang=lang), as_of))),
+        tables=ru.DEFINITION_TABLES)
     return current_app.response_class(body + "\n", mimetype="application/json")
 
 

@@ -4,7 +4,7 @@ the year-over-year change, the charts' series by category, and the latest commen
 Trends: each goal's value at every quarter end since its window began and as of the date,
 recomputed from the records (goals.rollup.history), so a trend is there from the day the records
 are imported, not only after nightly snapshots. On a closed date the frozen figure replaces the
-point of that date. Computed once per data version (core.dataversion) as plain values.
+point of that date. Cached as plain values until a commit writes a table they read (core.dataversion).
 """
 from datetime import date
 from decimal import Decimal
@@ -59,7 +59,7 @@ def trends(rows, as_of: date) -> dict[int, list[list]]:
     figure shown (the frozen one on a closed date)."""
     goals = [r.goal for r in rows]
     key = ("goals.trends", as_of, tuple(g.id for g in goals))
-    computed = dataversion.cached(key, lambda: _trends(goals, as_of))
+    computed = dataversion.cached(key, lambda: _trends(goals, as_of), tables=ru.DEFINITION_TABLES)
     out = {}
     for row in rows:
         points = computed.get(row.goal.id, [])

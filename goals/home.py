@@ -3,8 +3,8 @@ counts, the unit editors' to-dos, and the count behind the navigation badge.
 
 Which part a user sees follows the permissions, never the role name: whoever approves reports
 (goals.approve) reads the district's figures; whoever reports for a unit (goals.report) without
-approving sees that unit's to-dos. Everything is computed once per data version (core.dataversion)
-and cached as plain values, so a page load reads the version row and little else.
+approving sees that unit's to-dos. Everything is cached as plain values until a commit writes a table
+it read (core.dataversion), so a page load reads the version rows and little else.
 """
 from datetime import date
 
@@ -46,7 +46,8 @@ def is_reporter(user) -> bool:
 def _trend(goal: Goal, today: date) -> list[list]:
     """The goal's value at each year end and the last quarter ends, recomputed from the dated
     records (not the nightly snapshots), so a trend is there from the day the records are imported."""
-    return dataversion.cached(("goals.trend", goal.id, today), lambda: trend(goal, today))
+    return dataversion.cached(("goals.trend", goal.id, today), lambda: trend(goal, today),
+                              tables=ru.DEFINITION_TABLES)
 
 
 def _scale(goal: Goal) -> int:
@@ -84,7 +85,8 @@ def _manager_summary(today: date, lang: str) -> dict:
 
 def manager_summary(today: date, lang: str) -> dict:
     """Headline cards (actual, target, status, trend), status counts, late units, reviews waiting."""
-    return dataversion.cached(("goals.home.manager", today, lang), lambda: _manager_summary(today, lang))
+    return dataversion.cached(("goals.home.manager", today, lang), lambda: _manager_summary(today, lang),
+                              tables=ru.DEFINITION_TABLES)
 
 
 def pending_reviews() -> int:
@@ -138,7 +140,7 @@ def editor_todos(user, today: date) -> dict:
     """The unit's reports due or overdue (returned ones with the reason), tenants due to
     graduate, data-quality findings in its own data. The user's failed imports are added uncached."""
     key = ("goals.home.editor", user.unit_id, user.role, today)
-    return dataversion.cached(key, lambda: _editor_todos(user, today))
+    return dataversion.cached(key, lambda: _editor_todos(user, today), tables=ru.DEFINITION_TABLES + ("core_users",))
 
 
 # --------------------------------------------------------------------------- the provider

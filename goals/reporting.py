@@ -126,8 +126,9 @@ def _compute_slots(today: date) -> tuple[Slot, ...]:
 
 
 def slots(today: date) -> tuple[Slot, ...]:
-    """Every expected report as of `today` (computed once per data version)."""
-    return dataversion.cached(("goals.reporting.slots", today), lambda: _compute_slots(today))
+    """Every expected report as of `today` (cached until a commit writes a table it read)."""
+    return dataversion.cached(("goals.reporting.slots", today), lambda: _compute_slots(today),
+                              tables=("goals_goals", "goals_targets", "goals_goal_units", "core_units"))
 
 
 def slots_of_unit(unit_code: str, today: date) -> list[Slot]:

@@ -31,6 +31,9 @@ from goals.pace import PLAN_START, year_end  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 NO_TARGET = "no_target"
+#: what the goals' caches (core.dataversion.cached) depend on besides the SQL they run: goals, targets,
+#: units and thresholds may be in the session already when a cached computation starts
+DEFINITION_TABLES = ("goals_goals", "goals_targets", "goals_goal_units", "goals_status_thresholds", "core_units")
 
 
 @dataclass
@@ -76,9 +79,12 @@ def actual_of(goal: Goal, as_of: date, approved: dict | None = None) -> Actual:
 def _computed(goal: Goal, as_of: date) -> Actual:
     if not goal.metric or indicators.get(goal.metric) is None:
         return Actual(None, _("指标“%(m)s”尚未登记，暂无数据", m=goal.metric or ""))
+    day = pace.counting_date(goal, as_of)
+    hit, value = indicators.cached_value(goal.metric, day)   # cached: no SAVEPOINT round trips
     try:
-        with db.session.begin_nested():   # a failing query must not abort the outer transaction
-            value = indicators.compute(goal.metric, pace.counting_date(goal, as_of))
+        if not hit:
+            with db.session.begin_nested():   # a failing query must not abort the outer transaction
+                value = indicators.compute(goal.metric, day)
     except Exception as exc:  # a broken indicator must not take the dashboard down
         log.exception("indicator %s failed", goal.metric)
         return Actual(None, _("指标计算失败：%(e)s", e=type(exc).__name__))

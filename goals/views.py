@@ -76,9 +76,12 @@ def dashboard():
     as_of = as_of_arg()
     unit_code = request.args.get("unit") or None
     by = "unit" if request.args.get("by") == "unit" else "category"
-    # the figures' HTML once per data version (core.dataversion): a committed write anywhere recomputes it
+    # the figures' HTML, computed again after a commit wrote a table it read (core.dataversion); the
+    # goals' figures in it come from the indicators' own cached values, so a write recomputes only
+    # the indicators that read the written table
     key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"))
-    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)))
+    body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)),
+                              tables=ru.DEFINITION_TABLES)
     # reporting completeness follows today and the user's permission: outside the cached body
     completeness = reporting.completeness(dates.today()) if can("goals.approve") else None
     return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
@@ -92,18 +95,37 @@ def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
     for row in rows:
         counts[row.status or "none"] = counts.get(row.status or "none", 0) + 1
     groups = _groups(rows, by)
+    extras = _dashboard_extras(rows, groups, counts, as_of)
+    row_html = {r.goal.id: _row_html(r, extras["yoy"].get(r.goal.id), extras["comments"].get(r.goal.id, []), as_of)
+                for r in rows}
     return render_template("goals/_dashboard_body.html", rows=rows, groups=groups, by=by, as_of=as_of,
                            unit_code=unit_code, counts=counts, lang=lang(), closed=closed, moved=moved,
-                           **_dashboard_extras(rows, groups, counts, as_of))
+                           row_html=row_html, **extras)
 
 
 def _dashboard_extras(rows, groups, counts, as_of: date):
-    """Charts, year-over-year change and comments (all follow the data version, none the user)."""
+    """Charts, year-over-year change and comments (all follow the data, none the user)."""
     labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
               "no_target": _("未设目标"), "none": _("无数据")}
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
             "yoy": dd.year_over_year(rows, as_of),
             "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of)}
+
+
+def _row_html(row, yoy, notes, as_of: date) -> Markup:
+    """One goal's row of the dashboard, rendered once per set of figures: the key holds every figure the
+    row shows (so a write elsewhere that leaves them alone reuses the HTML, and a changed figure is a new
+    key); the goal's definition, units and targets are read from tables the cache entry depends on."""
+    t = row.target
+    figures = (row.actual.value, row.actual.note, row.actual.period, t.id if t else None,
+               t.value if t else None, t.value_max if t else None, row.progress, row.expected, row.status,
+               row.projection, row.gap,
+               None if yoy is None else (yoy["day"], yoy["previous"], yoy["change"]),
+               tuple((c.id, c.period, c.text) for c in notes))
+    key = ("goal_row_html", row.goal.id, as_of, lang(), figures)
+    return dataversion.cached(key, lambda: Markup(render_template(
+        "goals/_dashboard_row.html", r=row, yoy={row.goal.id: yoy}, comments={row.goal.id: notes},
+        as_of=as_of, lang=lang())), tables=ru.DEFINITION_TABLES)
 
 
 @bp.route("/trends.json")
