@@ -1,5 +1,6 @@
 """What the registry plugs into the app (core.domain.Domain), registered by the composition root."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from core.domain import Domain
 from core.nav import NavItem
@@ -23,9 +24,9 @@ ENTITIES = (
 )
 
 NAV = (
-    NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10),
-    NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11),
-    NavItem(_l("名单核对"), "registry.reconcile_upload", "registry.edit", order=12),
+    NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10, group=_lp("nav", "企业")),
+    NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11, group=_lp("nav", "企业")),
+    NavItem(_l("名单核对"), "registry.reconcile_upload", "registry.edit", order=12, group=_lp("nav", "企业")),
 )
 
 DOMAIN = Domain(
