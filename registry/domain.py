@@ -4,6 +4,7 @@ from flask_babel import lazy_pgettext as _lp
 
 from core.domain import Domain
 from core.nav import NavItem
+from registry.home import HOME
 from core.records import Entity
 from registry import (api, export_views, jobs, metrics, reconcile_api, reconcile_todo_views,  # noqa: F401 - pages on bp
                       reconcile_views, service, spreadsheets, town_views)
@@ -32,5 +33,5 @@ NAV = (
 DOMAIN = Domain(
     name="registry", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=registry_items,
     import_kinds=spreadsheets.KINDS, seeders=(service.seed_pools,), metrics=metrics.METRICS,
-    quality_checks=jobs.CHECKS, commands=(reconcile_cmd,),
+    quality_checks=jobs.CHECKS, commands=(reconcile_cmd,), home=HOME,
 )
