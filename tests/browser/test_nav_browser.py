@@ -75,3 +75,31 @@ def test_admin_menu_and_user_menu_open(server, office, sign_in):
     page.wait_for_selector("#user-menu a[href='/password']", state="visible")
     assert page.is_visible("#logout")
     assert errors == []
+
+
+def test_admin_home_at_1366(server, office, sign_in):
+    """The admin's home: the manager summary, then the admins' to-dos (a screenshot for people to look at)."""
+    page, errors = office
+    from sqlalchemy import select
+    from core.auth.models import User
+    from core.db import db
+    from core.scheduler import JobRun
+    with server["app"].app_context():
+        owner = db.session.scalars(select(User).where(User.username == "kjj_editor")).one()
+        from core.import_jobs import ImportJob
+        db.session.add(ImportJob(owner_id=owner.id, kind="tenancies", action="preview", filename="科技局坏文件.csv",
+                                 token="t1", state="failed", error="boom"))
+        db.session.add(JobRun(job="goals.snapshot", period="2026-11-28", status="failed",
+                              summary="OperationalError: database is locked", attempts=3))
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, "admin")
+    for lang in ("zh", "en"):
+        page.goto(server["url"] + f"/lang/{lang}")
+        page.goto(server["url"] + "/")
+        page.wait_for_selector("#home-admin")
+        assert page.is_visible("#home-manager") and page.is_visible("#home-editor")
+        assert int(page.inner_text("#nav-awaiting-count")) >= 2
+        _one_row(page)
+        page.screenshot(path=str(ARTIFACTS / f"home-admin-{lang}-1366-full.png"), full_page=True)
+    assert errors == []
