@@ -31,6 +31,11 @@ def _database_url(instance: Path) -> str:
     return url
 
 
+def _optional_int(env_name: str) -> int | None:
+    raw = os.environ.get(env_name, "").strip()
+    return int(raw) if raw else None
+
+
 def load(overrides: dict | None = None) -> dict:
     """The app's settings: defaults, then the environment, then explicit overrides (tests)."""
     overrides = overrides or {}
@@ -66,6 +71,11 @@ def load(overrides: dict | None = None) -> dict:
         "IMPORT_JOB_STALE_SECONDS": 60,      # no heartbeat for this long: the runner died, the job is taken over
         "IMPORT_JOB_MAX_ATTEMPTS": 2,        # runs of one job before it is given up as failed
         "IMPORT_JOB_POLL_SECONDS": 10,       # the scheduler process looks for jobs nobody took
+        # reporting completeness (goals.reporting): a period's value is due this many days after the period
+        # ends; the _YEAR / _QUARTER values, when set, override it for annual / quarterly goals
+        "REPORTING_DUE_DAYS": int(os.environ.get("REPORTING_DUE_DAYS", "31")),
+        "REPORTING_DUE_DAYS_YEAR": _optional_int("REPORTING_DUE_DAYS_YEAR"),
+        "REPORTING_DUE_DAYS_QUARTER": _optional_int("REPORTING_DUE_DAYS_QUARTER"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

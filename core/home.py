@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import dataversion, dates
 from core.db import db, utcnow
 from core.import_batches import ImportBatch
+from core.permissions import can
 
 
 @dataclass(frozen=True)
@@ -72,26 +73,46 @@ def awaiting(user) -> int:
 FAILED_IMPORT_DAYS = 30
 
 
+def sees_everyones_imports(user) -> bool:
+    """Whoever administers the users (admin.users) follows everybody's failed imports on the home page."""
+    return can("admin.users", user=user)
+
+
 def failed_imports(user, limit: int = 5) -> list:
     """The user's recent imports that did not go through cleanly, newest first: import jobs that
     failed or ended with errors (core.import_jobs), and imports written with rejected rows
-    (--skip-invalid batches). Each item: (kind, filename, when, what went wrong, link)."""
+    (--skip-invalid batches) — everybody's for an administrator (`sees_everyones_imports`). Each item:
+    (kind, filename, when, what went wrong, link, whose: '' for the user's own). Another user's job
+    page stays that user's (core.import_jobs.owned): it is listed without a link."""
     from core import import_jobs
+    from core.auth.models import User
+    everyone = sees_everyones_imports(user)
     since = utcnow() - timedelta(days=FAILED_IMPORT_DAYS)
+    jobs = (select(import_jobs.ImportJob).where(import_jobs.ImportJob.created_at >= since)
+            .order_by(import_jobs.ImportJob.id.desc()).limit(50))
+    if not everyone:
+        jobs = jobs.where(import_jobs.ImportJob.owner_id == user.id)
     items = []
-    for job in import_jobs.recent_for(user, 50):
-        if dates.as_utc(job.created_at) < since:
-            break
+    names: dict[int, str] = {}
+    for job in db.session.scalars(jobs):
         problem = _job_problem(job)
         if problem:
+            own = job.owner_id == user.id
+            if not own and job.owner_id not in names:
+                other = db.session.get(User, job.owner_id)
+                names[job.owner_id] = other.label if other else ""
             items.append(FailedImport(job.kind, job.filename, job.created_at, problem,
-                                      url_for("core.import_job", kind=job.kind, job_id=job.id)))
-    stmt = (select(ImportBatch).where(ImportBatch.actor_id == user.id, ImportBatch.rejected > 0,
-                                      ImportBatch.created_at >= since)
+                                      url_for("core.import_job", kind=job.kind, job_id=job.id) if own else None,
+                                      "" if own else names[job.owner_id]))
+    stmt = (select(ImportBatch).where(ImportBatch.rejected > 0, ImportBatch.created_at >= since)
             .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc()).limit(limit))
+    if not everyone:
+        stmt = stmt.where(ImportBatch.actor_id == user.id)
     for b in db.session.scalars(stmt):
         items.append(FailedImport(b.kind, b.filename, b.created_at, _("%(n)s 行被拒绝", n=b.rejected),
-                                  url_for("core.import_batches", kind=b.kind)))
+                                  url_for("core.import_batches", kind=b.kind),
+                                  "" if b.actor_id == user.id else (b.actor_name or "")))
+    items.sort(key=lambda i: dates.as_utc(i.created_at), reverse=True)
     return items[:limit]
 
 
@@ -101,7 +122,8 @@ class FailedImport:
     filename: str
     created_at: object
     problem: str
-    url: str
+    url: str | None
+    owner: str = ""          # whose import, when not the user's own (an administrator's list)
 
 
 def _job_problem(job) -> str:
@@ -123,3 +145,57 @@ def recent_imports(user, limit: int = 5) -> list:
     """The user's latest import jobs (running ones included): their result pages stay reachable from home."""
     from core import import_jobs
     return import_jobs.recent_for(user, limit)
+
+
+# --------------------------------------------------------------------------- the administrators' to-dos
+
+ADMIN_LIST_LIMIT = 8
+
+
+def _admin_todos() -> dict:
+    """Scheduled jobs that failed in the last FAILED_IMPORT_DAYS days (retrying or given up), users
+    locked out by failed sign-ins, active users who must change their password."""
+    from core.auth.models import LoginThrottle, User
+    from core.scheduler import JobRun
+    since = utcnow() - timedelta(days=FAILED_IMPORT_DAYS)
+    jobs = [{"job": r.job, "period": r.period, "attempts": r.attempts, "summary": r.summary,
+             "started_at": r.started_at, "next_try_at": r.next_try_at}
+            for r in db.session.scalars(select(JobRun).where(JobRun.status == "failed", JobRun.started_at >= since)
+                                        .order_by(JobRun.started_at.desc(), JobRun.id.desc()))]
+    now = utcnow()
+    locked: dict[str, object] = {}
+    for name, until in db.session.execute(select(LoginThrottle.username, LoginThrottle.locked_until)
+                                          .where(LoginThrottle.username != "",
+                                                 LoginThrottle.locked_until.is_not(None))):
+        until = dates.as_utc(until)
+        if until > now and (name not in locked or until > locked[name]):
+            locked[name] = until
+    users = {u.username: u for u in db.session.scalars(select(User).where(
+        (User.username.in_(list(locked))) | ((User.must_change_password.is_(True)) & (User.active.is_(True))))
+        .order_by(User.username))}
+    accounts = [{"id": u.id, "username": u.username, "label": u.label, "locked_until": locked.get(u.username),
+                 "must_change": bool(u.must_change_password)} for u in users.values()]
+    return {"jobs": jobs, "accounts": accounts, "total": len(jobs) + len(accounts)}
+
+
+def admin_todos(user) -> dict | None:
+    """What waits for an administrator (admin.users), as plain values; None for anyone else."""
+    if not can("admin.users", user=user):
+        return None
+    return _admin_todos()            # a lock runs out with time: not cached (the badge's sum is, per data version)
+
+
+def _admin_panels(user) -> list[Panel]:
+    todos = admin_todos(user)
+    if todos is None:
+        return []
+    return [Panel("core/home_admin.html", {**todos, "limit": ADMIN_LIST_LIMIT}, order=30)]
+
+
+def _admin_awaiting(user) -> int:
+    todos = admin_todos(user)
+    return 0 if todos is None else todos["total"]
+
+
+ADMIN = HomeProvider(panels=_admin_panels, awaiting=_admin_awaiting)
+register(ADMIN)

@@ -25,10 +25,11 @@ DOMAIN_UNITS: dict[str, frozenset[str]] = {
 ROLE_GRANTS: dict[str, frozenset[str]] = {
     "admin": frozenset({"*"}),
     "manager": frozenset({"account.self", "*.view", "*.export", "goals.approve", "goals.target", "goals.close",
-                          "talent.aggregate"}),
+                          "goals.comment_read", "talent.aggregate"}),
     "editor": frozenset({"account.self", "*.view", "*.export", "@own.edit", "@own.import",
-                         "@own.personal", "goals.report", "goals.comment", "goals.target", "talent.aggregate"}),
-    "viewer": frozenset({"account.self", "*.view", "@own.personal", "talent.aggregate"}),
+                         "@own.personal", "goals.report", "goals.comment", "goals.comment_read", "goals.target",
+                         "talent.aggregate"}),
+    "viewer": frozenset({"account.self", "*.view", "@own.personal", "goals.comment_read", "talent.aggregate"}),
 }
 
 # Permissions that only the admin role holds whatever the unit (no wildcard reaches them).
@@ -36,8 +37,12 @@ ADMIN_ONLY = frozenset({"admin.users", "admin.reference", "registry.admin", "goa
                         "goals.reopen", "audit.verify", "finance.admin"})
 
 # Grants a role holds over every unit's records (not only its own): a manager sets any goal's
-# targets; an editor only those of the goals its unit is responsible for.
-UNSCOPED: dict[str, frozenset[str]] = {"manager": frozenset({"goals.target"})}
+# targets and reads every goal's 分析与建议 (goals.comment_read); an editor or viewer only those of
+# the goals its unit is responsible for.
+UNSCOPED: dict[str, frozenset[str]] = {"manager": frozenset({"goals.target", "goals.comment_read"})}
+
+# unit_scope(): the grant reaches every unit's records
+ALL_UNITS = "*"
 
 # Permissions every signed-in user holds: not "writes" in the permission-matrix sense.
 EVERYONE = frozenset({"account.self"})
@@ -74,10 +79,25 @@ def can(perm: str, obj=None, user=None) -> bool:
     return obj is None or _in_scope(user, perm, obj, unit_code)
 
 
+def _unscoped(user, perm: str) -> bool:
+    return (user.role == "admin" or perm.endswith((".view", ".export", ".aggregate", ".approve"))
+            or perm in UNSCOPED.get(user.role, ()))
+
+
+def unit_scope(perm: str, user=None) -> str | None:
+    """Whose records `perm` reaches for `user` (default: the current user): ALL_UNITS, the code of
+    the user's own unit, or None when the user does not hold `perm`. For what is computed once for
+    many records (a list, a cached page part): filter by it and key the cache with it."""
+    user = user if user is not None else current_user
+    if not can(perm, user=user):
+        return None
+    if _unscoped(user, perm):
+        return ALL_UNITS
+    return user.unit.code if user.unit else None
+
+
 def _in_scope(user, perm: str, obj, unit_code: str | None) -> bool:
-    if user.role == "admin" or perm.endswith((".view", ".export", ".aggregate", ".approve")):
-        return True
-    if perm in UNSCOPED.get(user.role, ()):
+    if _unscoped(user, perm):
         return True
     owners = obj.owner_unit_codes() if hasattr(obj, "owner_unit_codes") else None
     return owners is None or unit_code in owners

@@ -20,9 +20,9 @@ ENTITIES = (
 )
 
 NAV = (
-    NavItem(_l("拟上市企业"), "finance.board", "finance.view", order=40),
-    NavItem(_l("直接融资"), "finance.financing_list", "finance.view", order=41),
-    NavItem(_l("上市标准"), "finance.criteria_list", "finance.view", order=42),
+    NavItem(_l("拟上市企业"), "finance.board", "finance.view", order=40, group=_l("上市融资")),
+    NavItem(_l("直接融资"), "finance.financing_list", "finance.view", order=41, group=_l("上市融资")),
+    NavItem(_l("上市标准"), "finance.criteria_list", "finance.view", order=42, group=_l("上市融资")),
 )
 
 DOMAIN = Domain(

@@ -1,6 +1,8 @@
-"""分析与建议: one comment per goal, period and responsible unit, written by that unit's editors and
-read by managers on the dashboard and the goal page. Services take an explicit actor, never commit,
-and audit every write (`goals.comment.create` / `goals.comment.update`).
+"""分析与建议: one comment per goal, period and responsible unit, written by that unit's editors (or an
+admin, for one of the responsible units) and read on the dashboard, the goal page and the managers'
+home page by whoever holds `goals.comment_read` on the goal (READ): managers and admins on every goal,
+a unit's own users on the goals it is responsible for — not the other units' editors. Services take an
+explicit actor, never commit, and audit every write (`goals.comment.create` / `goals.comment.update`).
 """
 from datetime import date
 
@@ -10,12 +12,20 @@ from sqlalchemy.orm import selectinload
 
 from core import dates
 from core.audit import service as audit
+from core.auth.models import Unit
 from core.db import db
 from core.errors import ServiceError
-from goals.models import Goal, GoalComment
+from core.permissions import ALL_UNITS, can
+from goals.models import Goal, GoalComment, GoalUnit
 from goals.service import parse_period
 
 MAX_LENGTH = 4000
+READ = "goals.comment_read"      # core.permissions: who reads a goal's comments
+
+
+def readable(goal: Goal, user=None) -> bool:
+    """May `user` (default: the current user) read the comments on `goal`?"""
+    return can(READ, goal, user=user)
 
 
 def period_of(day: date) -> str:
@@ -84,10 +94,16 @@ def latest_by_goal(goal_ids, as_of: date) -> dict[int, list[GoalComment]]:
     return out
 
 
-def recent(limit: int = 5, lang: str = "zh") -> list[dict]:
-    """The latest written comments across all goals, as plain values (the managers' home page)."""
+def recent(limit: int = 5, lang: str = "zh", scope: str | None = ALL_UNITS) -> list[dict]:
+    """The latest written comments, as plain values (the managers' home page), of the goals in `scope`
+    (core.permissions.unit_scope(READ): every goal, those of one unit, or none)."""
+    if scope is None:
+        return []
     stmt = (select(GoalComment).options(selectinload(GoalComment.unit), selectinload(GoalComment.goal))
             .order_by(GoalComment.updated_at.desc(), GoalComment.id.desc()).limit(limit))
+    if scope != ALL_UNITS:
+        stmt = stmt.where(GoalComment.goal_id.in_(
+            select(GoalUnit.goal_id).join(Unit, Unit.id == GoalUnit.unit_id).where(Unit.code == scope)))
     return [{"goal_key": c.goal.key, "goal": c.goal.name(lang), "period": c.period, "text": c.text,
              "unit": (c.unit.name_en if lang == "en" and c.unit.name_en else c.unit.name_zh),
              "updated_at": c.updated_at} for c in db.session.scalars(stmt)]

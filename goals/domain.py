@@ -5,6 +5,7 @@ would not apply); their audit trail is shown on the goal page instead. Goals has
 own: it tracks the ones the other domains declare.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from core.domain import Domain
 from core.nav import NavItem
@@ -17,10 +18,10 @@ from goals.plan import seeder
 from goals.views import bp
 
 NAV = (
-    NavItem(_l("目标进度"), "goals.dashboard", "goals.view", order=60),
-    NavItem(_l("孵化漏斗"), "goals.funnel_page", "goals.view", order=61),
-    NavItem(_l("街道/园区"), "goals.town_breakdown", "goals.view", order=62),
-    NavItem(_l("关账"), "goals.period_list", "goals.close", order=63),
+    NavItem(_l("目标进度"), "goals.dashboard", "goals.view", order=60, group=_lp("nav", "目标")),
+    NavItem(_l("孵化漏斗"), "goals.funnel_page", "goals.view", order=61, group=_lp("nav", "目标")),
+    NavItem(_l("街道/园区"), "goals.town_breakdown", "goals.view", order=62, group=_lp("nav", "目标")),
+    NavItem(_l("关账"), "goals.period_list", "goals.close", order=63, group=_lp("nav", "目标")),
 )
 
 DOMAIN = Domain(

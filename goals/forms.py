@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from core.forms import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
@@ -70,3 +70,5 @@ class CommentForm(FlaskForm):
                          description=_l("年度如 2019，季度如 2019-Q2"))
     text = TextAreaField(_l("分析与建议"), validators=[DataRequired(_l("请填写分析与建议")), Length(max=4000)])
     version = HiddenField()
+    # the responsible unit the analysis is written for: shown to an admin (who writes for any of them)
+    unit = SelectField(_l("责任单位"), choices=[], validate_choice=True)

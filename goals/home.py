@@ -2,9 +2,16 @@
 counts, the unit editors' to-dos, and the count behind the navigation badge.
 
 Which part a user sees follows the permissions, never the role name: whoever approves reports
-(goals.approve) reads the district's figures; whoever reports for a unit (goals.report) without
-approving sees that unit's to-dos. Everything is cached as plain values until a commit writes a table
-it read (core.dataversion), so a page load reads the version rows and little else.
+(goals.approve) reads the district's figures; whoever reports (goals.report) sees the to-dos of the
+units in that grant's scope (core.permissions.unit_scope): its own unit's for an editor, every unit's
+for an admin — who has no reports of its own to send, so its list holds the findings in all the data,
+every tenant due to graduate and everybody's failed imports. A user holding both sees both panels.
+Everything is cached as plain values until a commit writes a table it read (core.dataversion), so a page
+load reads the version rows and little else.
+
+The badge counts the requests waiting for the user: reports to review (approvers), the unit's reports
+to send (a unit's reporters), everybody's failed imports (an admin). Data-quality findings and tenants
+due to graduate are listed, not counted: they are states of the records, not requests.
 """
 from datetime import date
 
@@ -15,7 +22,7 @@ from core import dataversion, dates
 from core.db import db
 from core.domain import installed
 from core.home import HomeProvider, Panel, failed_imports, recent_imports
-from core.permissions import can
+from core.permissions import ALL_UNITS, can, unit_scope
 from goals import comments, reporting
 from goals.dashboard_data import trend
 from goals import rollup as ru
@@ -37,8 +44,13 @@ def is_manager(user) -> bool:
     return can("goals.approve", user=user)
 
 
+def todo_scope(user) -> str | None:
+    """Whose to-dos the user's home lists: ALL_UNITS, the code of the user's unit, or None (no panel)."""
+    return unit_scope("goals.report", user) if user.unit is not None else None
+
+
 def is_reporter(user) -> bool:
-    return user.unit is not None and can("goals.report", user=user) and not is_manager(user)
+    return todo_scope(user) is not None
 
 
 # --------------------------------------------------------------------------- managers
@@ -72,7 +84,7 @@ def headline_trends(today: date) -> dict[str, list[list]]:
     return {g.key: [[day, value / _scale(g)] for day, value in _trend(g, today)] for g in goals}
 
 
-def _manager_summary(today: date, lang: str) -> dict:
+def _manager_summary(today: date, lang: str, comment_scope: str | None) -> dict:
     rows = ru.rollup_rows(today)
     counts = dict.fromkeys(STATUS_KEYS, 0)
     for row in rows:
@@ -80,12 +92,14 @@ def _manager_summary(today: date, lang: str) -> dict:
     by_key = {r.goal.key: r for r in rows}
     cards = [_card(by_key[k], today, lang) for k in PIPELINES if k in by_key]
     return {"cards": cards, "counts": counts, "total": len(rows), "late_units": reporting.late_units(today),
-            "pending": pending_reviews(), "comments": comments.recent(5, lang)}
+            "pending": pending_reviews(), "comments": comments.recent(5, lang, comment_scope)}
 
 
-def manager_summary(today: date, lang: str) -> dict:
-    """Headline cards (actual, target, status, trend), status counts, late units, reviews waiting."""
-    return dataversion.cached(("goals.home.manager", today, lang), lambda: _manager_summary(today, lang),
+def manager_summary(today: date, lang: str, comment_scope: str | None = ALL_UNITS) -> dict:
+    """Headline cards (actual, target, status, trend), status counts, late units, reviews waiting, the
+    latest comments the user may read (`comment_scope`: core.permissions.unit_scope of comments.READ)."""
+    return dataversion.cached(("goals.home.manager", today, lang, comment_scope),
+                              lambda: _manager_summary(today, lang, comment_scope),
                               tables=ru.DEFINITION_TABLES)
 
 
@@ -129,18 +143,21 @@ def _findings(user) -> dict:
     return {"day": day, "counts": counts, "items": items, "total": sum(counts.values())}
 
 
-def _editor_todos(user, today: date) -> dict:
-    todo = reporting.to_do(user.unit.code, today)
+def _editor_todos(user, today: date, scope: str) -> dict:
+    todo = [] if scope == ALL_UNITS else reporting.to_do(scope, today)
     return {"reports": todo, "returned": [s for s in todo if s.status == "returned"],
-            "overdue": sum(1 for s in todo if s.state == "overdue"),
+            "overdue": sum(1 for s in todo if s.state == "overdue"), "all_units": scope == ALL_UNITS,
             "graduates": _graduates(user, today), "findings": _findings(user)}
 
 
 def editor_todos(user, today: date) -> dict:
-    """The unit's reports due or overdue (returned ones with the reason), tenants due to
-    graduate, data-quality findings in its own data. The user's failed imports are added uncached."""
-    key = ("goals.home.editor", user.unit_id, user.role, today)
-    return dataversion.cached(key, lambda: _editor_todos(user, today), tables=ru.DEFINITION_TABLES + ("core_users",))
+    """The unit's reports due or overdue (returned ones with the reason; none for every unit's
+    scope), tenants due to graduate, data-quality findings in the data the user keeps. The failed
+    imports are added uncached."""
+    scope = todo_scope(user)
+    key = ("goals.home.editor", user.unit_id, user.role, scope, today)
+    return dataversion.cached(key, lambda: _editor_todos(user, today, scope),
+                              tables=ru.DEFINITION_TABLES + ("core_users",))
 
 
 # --------------------------------------------------------------------------- the provider
@@ -149,22 +166,25 @@ def panels(user) -> list[Panel]:
     today, lang = dates.today(), _lang()
     out = []
     if is_manager(user):
-        out.append(Panel("core/home_manager.html", {**manager_summary(today, lang), "today": today,
-                                                    "lang": lang}, order=10))
-    elif is_reporter(user):
+        out.append(Panel("core/home_manager.html", {**manager_summary(today, lang, unit_scope(comments.READ, user)),
+                                                    "today": today, "lang": lang}, order=10))
+    if is_reporter(user):
         out.append(Panel("core/home_editor.html", {**editor_todos(user, today), "today": today, "lang": lang,
                                                    "imports": failed_imports(user),
-                                                   "recent_imports": recent_imports(user)}, order=10))
+                                                   "recent_imports": recent_imports(user)}, order=20))
     return out
 
 
 def awaiting(user) -> int:
-    """The badge: reports waiting for review (approvers), or the unit's reports to send (reporters)."""
-    if is_manager(user):
-        return pending_reviews()
-    if is_reporter(user):
-        return len(reporting.to_do(user.unit.code, dates.today()))
-    return 0
+    """The badge: reports waiting for review (approvers), plus the unit's reports to send (a unit's
+    reporters) or everybody's failed imports (reporters for every unit: admins)."""
+    count = pending_reviews() if is_manager(user) else 0
+    scope = todo_scope(user)
+    if scope == ALL_UNITS:
+        count += len(failed_imports(user, limit=50))
+    elif scope is not None:
+        count += len(reporting.to_do(scope, dates.today()))
+    return count
 
 
 HOME = HomeProvider(panels=panels, awaiting=awaiting)

@@ -3,7 +3,9 @@
 DHIS2's reporting rate, applied to the plan's reported goals:
 - an expected report ("slot") is one (goal, period) whose period has ended by `today`: every year
   from 2017 (quarter for a quarterly goal) up to the goal's last target year;
-- it is due within DEADLINE_DAYS after the period's end (an annual figure by 31 January);
+- it is due within a number of days after the period's end: the settings REPORTING_DUE_DAYS (default
+  31: an annual figure by 31 January), overridden per kind of period by REPORTING_DUE_DAYS_YEAR and
+  REPORTING_DUE_DAYS_QUARTER (`due_days`); the reporting-completeness table states the rule (`due_rule`);
 - submitted = a value submitted or approved (a returned or draft value is not submitted);
   approved = approved; on time = submitted by the deadline (Asia/Shanghai date of the last
   submission); late = submitted after the deadline; overdue = not submitted and the deadline has
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -26,7 +29,8 @@ from goals.models import Goal, GoalUnit, ReportedValue
 from goals.service import QUARTER_END
 
 FIRST_YEAR = 2017
-DEADLINE_DAYS = 31
+DEADLINE_DAYS = 31          # the default of the REPORTING_DUE_DAYS setting
+FREQUENCIES = ("year", "quarter")
 SUBMITTED = ("submitted", "approved")
 
 
@@ -79,6 +83,18 @@ class Rate:
         return self.unit_en if lang == "en" and self.unit_en else self.unit_zh
 
 
+def due_days(frequency: str = "year") -> int:
+    """Days after a period's end by which its value is due, for goals reported per `frequency`."""
+    cfg = current_app.config if has_app_context() else {}
+    specific = cfg.get(f"REPORTING_DUE_DAYS_{frequency.upper()}")
+    return int(specific if specific is not None else cfg.get("REPORTING_DUE_DAYS", DEADLINE_DAYS))
+
+
+def due_rule() -> dict[str, int]:
+    """{frequency: due days} in force (what the completeness table states)."""
+    return {f: due_days(f) for f in FREQUENCIES}
+
+
 def expected_periods(goal: Goal, today: date) -> list[tuple[str, date]]:
     """(period, last day) of every period the goal owes a value for, ended before `today`."""
     if not goal.targets:
@@ -106,7 +122,7 @@ def _local_day(moment) -> date:
     return as_utc(moment).astimezone(TZ).date()
 
 
-def _compute_slots(today: date) -> tuple[Slot, ...]:
+def _compute_slots(today: date, rule: dict[str, int]) -> tuple[Slot, ...]:
     goals = list(db.session.scalars(
         select(Goal).where(Goal.kind == "reported")
         .options(selectinload(Goal.targets), selectinload(Goal.unit_links).selectinload(GoalUnit.unit))
@@ -118,7 +134,7 @@ def _compute_slots(today: date) -> tuple[Slot, ...]:
         units = tuple(u.code for u in goal.units)
         for period, end in expected_periods(goal, today):
             rv = reports.get((goal.id, period))
-            deadline = end + timedelta(days=DEADLINE_DAYS)
+            deadline = end + timedelta(days=rule.get(goal.report_frequency, rule["year"]))
             out.append(Slot(goal.key, goal.name_zh, goal.name_en, period, end, deadline,
                             _state(rv, deadline, today), rv.status if rv else None,
                             (rv.return_reason or "") if rv else "", units))
@@ -126,8 +142,10 @@ def _compute_slots(today: date) -> tuple[Slot, ...]:
 
 
 def slots(today: date) -> tuple[Slot, ...]:
-    """Every expected report as of `today` (cached until a commit writes a table it read)."""
-    return dataversion.cached(("goals.reporting.slots", today), lambda: _compute_slots(today),
+    """Every expected report as of `today` (cached per deadline rule until a commit writes a table it read)."""
+    rule = due_rule()
+    return dataversion.cached(("goals.reporting.slots", today, tuple(sorted(rule.items()))),
+                              lambda: _compute_slots(today, rule),
                               tables=("goals_goals", "goals_targets", "goals_goal_units", "core_units"))
 
 

@@ -13,7 +13,7 @@ from core import dataversion, indicators
 from core.auth.models import Unit
 from core.db import db
 from core.exports import xlsx_download
-from core.permissions import can, ensure, requires
+from core.permissions import can, ensure, requires, unit_scope
 from core.redirects import safe_next
 from core.saving import act, save
 from core import dates
@@ -79,14 +79,14 @@ def dashboard():
     # the figures' HTML, computed again after a commit wrote a table it read (core.dataversion); the
     # goals' figures in it come from the indicators' own cached values, so a write recomputes only
     # the indicators that read the written table
-    key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"))
+    key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"), unit_scope(comments.READ))
     body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)),
                               tables=ru.DEFINITION_TABLES)
     # reporting completeness follows today and the user's permission: outside the cached body
     completeness = reporting.completeness(dates.today()) if can("goals.approve") else None
     return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
                            units=_units_with_goals(), lang=lang(), completeness=completeness,
-                           deadline_days=reporting.DEADLINE_DAYS)
+                           due_rule=reporting.due_rule())
 
 
 def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
@@ -104,12 +104,13 @@ def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:
 
 
 def _dashboard_extras(rows, groups, counts, as_of: date):
-    """Charts, year-over-year change and comments (all follow the data, none the user)."""
+    """Charts, year-over-year change (following the data version, not the user) and the comments the
+    user may read (goals.comment_read: the cache key holds the user's scope of it)."""
     labels = {"achieved": _("已完成"), "on_track": _("正常"), "at_risk": _("预警"), "behind": _("滞后"),
               "no_target": _("未设目标"), "none": _("无数据")}
     return {"charts": dd.chart_data(groups, counts, labels, lang()),
             "yoy": dd.year_over_year(rows, as_of),
-            "comments": comments.latest_by_goal([r.goal.id for r in rows], as_of)}
+            "comments": comments.latest_by_goal([r.goal.id for r in rows if comments.readable(r.goal)], as_of)}
 
 
 def _row_html(row, yoy, notes, as_of: date) -> Markup:
@@ -186,7 +187,7 @@ def goal_detail(key):
         can_target=can("goals.target", goal), conflicts=[t for t in row.alternatives if (
             t.value, t.value_max) != (row.target.value, row.target.value_max)],
         decision_form=DecisionForm(), reopen_form=ReopenForm(), lang=lang(), period=period,
-        can_report=goal.kind == "reported" and can("goals.report", goal), history=comments.comments_of(goal))
+        can_report=goal.kind == "reported" and can("goals.report", goal), history=comments.comments_of(goal) if comments.readable(goal) else None)
 
 
 @bp.route("/g/<key>/report", methods=["GET", "POST"])

@@ -1,8 +1,10 @@
 """What the registry plugs into the app (core.domain.Domain), registered by the composition root."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from core.domain import Domain
 from core.nav import NavItem
+from registry.home import HOME
 from core.records import Entity
 from registry import (api, export_views, jobs, metrics, reconcile_api, reconcile_todo_views,  # noqa: F401 - pages on bp
                       reconcile_views, service, spreadsheets, town_views)
@@ -23,13 +25,13 @@ ENTITIES = (
 )
 
 NAV = (
-    NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10),
-    NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11),
-    NavItem(_l("名单核对"), "registry.reconcile_upload", "registry.edit", order=12),
+    NavItem(_l("企业库"), "registry.firm_list", "registry.view", order=10, group=_lp("nav", "企业")),
+    NavItem(_l("培育库"), "registry.pool_list", "registry.view", order=11, group=_lp("nav", "企业")),
+    NavItem(_l("名单核对"), "registry.reconcile_upload", "registry.edit", order=12, group=_lp("nav", "企业")),
 )
 
 DOMAIN = Domain(
     name="registry", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=registry_items,
     import_kinds=spreadsheets.KINDS, seeders=(service.seed_pools,), metrics=metrics.METRICS,
-    quality_checks=jobs.CHECKS, commands=(reconcile_cmd,),
+    quality_checks=jobs.CHECKS, commands=(reconcile_cmd,), home=HOME,
 )
