@@ -66,6 +66,8 @@ def load(overrides: dict | None = None) -> dict:
         "IMPORT_JOB_STALE_SECONDS": 60,      # no heartbeat for this long: the runner died, the job is taken over
         "IMPORT_JOB_MAX_ATTEMPTS": 2,        # runs of one job before it is given up as failed
         "IMPORT_JOB_POLL_SECONDS": 10,       # the scheduler process looks for jobs nobody took
+        # a list export of more rows than this runs as a job (core.export_jobs); smaller ones download at once
+        "EXPORT_DIRECT_MAX_ROWS": int(os.environ.get("EXPORT_DIRECT_MAX_ROWS", "2000")),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

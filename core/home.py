@@ -122,3 +122,31 @@ def recent_imports(user, limit: int = 5) -> list:
     """The user's latest import jobs (running ones included): their result pages stay reachable from home."""
     from core import import_jobs
     return import_jobs.recent_for(user, limit)
+
+
+# --------------------------------------------------------------------------- my exports
+
+def export_panels(user) -> list[Panel]:
+    """"My exports": the user's latest long exports (core.export_jobs) — running with their progress, done
+    with the file to download, failed with the reason — shown once the user has started one."""
+    from core import export_jobs, import_jobs
+    jobs = export_jobs.recent_for(user, 5)
+    if not jobs:
+        return []
+    kinds = export_jobs.kinds()
+    items = [RecentExport(job, kinds.get(job.kind), import_jobs.status(job), export_jobs.percent(job),
+                          export_jobs.job_url(job), export_jobs.kept_file(job) is not None) for job in jobs]
+    return [Panel("core/home_exports.html", {"exports": items, "keep_hours": export_jobs.KEEP_HOURS}, order=12)]
+
+
+@dataclass
+class RecentExport:
+    job: object
+    kind: object
+    status: dict
+    percent: int
+    url: str
+    kept: bool
+
+
+EXPORTS = HomeProvider(panels=export_panels)
