@@ -126,7 +126,7 @@ def _unauthorized():
 
 
 def _core_parts(app: Flask) -> None:
-    from core import cli, import_cli, import_views, nav, views  # noqa: F401 - import_views: routes on core.views.bp
+    from core import cli, export_views, import_cli, import_views, nav, views  # noqa: F401 - *_views: routes on core.views.bp
     from core.auth import admin  # noqa: F401 - admin routes on the core blueprint
     from core.auth import models as _auth_models  # noqa: F401 - register tables
     from core.audit import models as _audit_models  # noqa: F401

@@ -76,6 +76,8 @@ def load(overrides: dict | None = None) -> dict:
         "REPORTING_DUE_DAYS": int(os.environ.get("REPORTING_DUE_DAYS", "31")),
         "REPORTING_DUE_DAYS_YEAR": _optional_int("REPORTING_DUE_DAYS_YEAR"),
         "REPORTING_DUE_DAYS_QUARTER": _optional_int("REPORTING_DUE_DAYS_QUARTER"),
+        # a list export of more rows than this runs as a job (core.export_jobs); smaller ones download at once
+        "EXPORT_DIRECT_MAX_ROWS": int(os.environ.get("EXPORT_DIRECT_MAX_ROWS", "2000")),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

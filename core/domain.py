@@ -12,8 +12,9 @@ from typing import Callable
 import click
 from flask import Blueprint, Flask, current_app
 
-from core import api, home, imports, indicators, nav, records, scheduler, seed, timeline
+from core import api, export_jobs, home, imports, indicators, nav, records, scheduler, seed, timeline
 from core.home import HomeProvider
+from core.export_jobs import ExportKind
 from core.imports import ImportKind
 from core.indicators import Indicator
 from core.nav import NavItem
@@ -34,6 +35,7 @@ class Domain:
     nav: tuple[NavItem, ...] = ()               # menu entries (shown to users holding their permission)
     timeline: Callable | None = None            # fn(firm_id, user) -> [TimelineItem] for the firm page
     import_kinds: tuple[ImportKind, ...] = ()   # spreadsheets the import pages and CLI accept
+    export_kinds: tuple[ExportKind, ...] = ()   # long exports run as jobs (core.export_jobs)
     seeders: tuple[Callable, ...] = ()          # fn() -> str, loading reference data idempotently
     jobs: tuple[Job, ...] = ()                  # periodic jobs run by the one scheduler process
     metrics: tuple[Indicator, ...] = ()         # numbers goals/ can track, as of any date
@@ -56,6 +58,8 @@ def install(app: Flask, domain: Domain) -> None:
         timeline.register_provider(domain.timeline)
     for kind in domain.import_kinds:
         imports.register_kind(kind)
+    for export in domain.export_kinds:
+        export_jobs.register_kind(export)
     for seeder in domain.seeders:
         seed.register_seeder(seeder)
     scheduler.register_jobs(domain.jobs)

@@ -199,3 +199,32 @@ def _admin_awaiting(user) -> int:
 
 ADMIN = HomeProvider(panels=_admin_panels, awaiting=_admin_awaiting)
 register(ADMIN)
+
+
+# --------------------------------------------------------------------------- my exports
+
+def export_panels(user) -> list[Panel]:
+    """"My exports": the user's latest long exports (core.export_jobs) — running with their progress, done
+    with the file to download, failed with the reason — shown once the user has started one."""
+    from core import export_jobs, import_jobs
+    jobs = export_jobs.recent_for(user, 5)
+    if not jobs:
+        return []
+    kinds = export_jobs.kinds()
+    items = [RecentExport(job, kinds.get(job.kind), import_jobs.status(job), export_jobs.percent(job),
+                          export_jobs.job_url(job), export_jobs.kept_file(job) is not None) for job in jobs]
+    return [Panel("core/home_exports.html", {"exports": items, "keep_hours": export_jobs.KEEP_HOURS}, order=12)]
+
+
+@dataclass
+class RecentExport:
+    job: object
+    kind: object
+    status: dict
+    percent: int
+    url: str
+    kept: bool
+
+
+EXPORTS = HomeProvider(panels=export_panels)
+register(EXPORTS)                  # core's own, like ADMIN: the export jobs are core's (core.export_jobs)

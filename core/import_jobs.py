@@ -29,17 +29,18 @@ from core.db import db, is_sqlite, utcnow
 
 STATES = ("queued", "running", "done", "failed")
 STATE_LABELS = {"queued": _l("排队中"), "running": _l("进行中"), "done": _l("已完成"), "failed": _l("失败")}
-ACTION_LABELS = {"preview": _l("预览校验"), "commit": _l("写入")}
+ACTION_LABELS = {"preview": _l("预览校验"), "commit": _l("写入"), "export": _l("导出")}
+IMPORT_ACTIONS = ("preview", "commit")          # "export": a long export (core.export_jobs) on the same runners
 PHASE_LABELS = {"": "", "reading": _l("读取文件"), "validating": _l("逐行校验"), "writing": _l("写入数据"),
-                "saving": _l("保存结果")}
+                "saving": _l("保存结果"), "counting": _l("统计行数")}
 
 
 class ImportJob(db.Model):
     __tablename__ = "core_import_jobs"
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("core_users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(48))                  # the import kind (firms, tenancies …)
-    action: Mapped[str] = mapped_column(String(16))                # preview | commit
+    kind: Mapped[str] = mapped_column(String(48))                  # the import (or export) kind (firms …)
+    action: Mapped[str] = mapped_column(String(16))                # preview | commit | export
     state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     filename: Mapped[str] = mapped_column(String(255))
     token: Mapped[str] = mapped_column(String(64))                 # the upload's stash (core.import_stash)
@@ -118,16 +119,18 @@ def preview_for(owner, kind: str, token: str) -> ImportJob | None:
 
 
 def owned(job_id: int, owner, kind: str | None = None) -> ImportJob | None:
-    """The job if it belongs to `owner` (and is of `kind`), else None: nobody sees another's job."""
+    """The import job if it belongs to `owner` (and is of `kind`), else None: nobody sees another's job."""
     job = db.session.get(ImportJob, job_id)
-    if job is None or job.owner_id != owner.id or (kind is not None and job.kind != kind):
+    if (job is None or job.owner_id != owner.id or (kind is not None and job.kind != kind)
+            or job.action not in IMPORT_ACTIONS):
         return None
     return job
 
 
 def recent_for(user, limit: int = 10) -> list[ImportJob]:
     """The user's latest import jobs, newest first (the "my imports" list and the home page)."""
-    return list(db.session.scalars(select(ImportJob).where(ImportJob.owner_id == user.id)
+    return list(db.session.scalars(select(ImportJob).where(ImportJob.owner_id == user.id,
+                                                           ImportJob.action.in_(IMPORT_ACTIONS))
                                    .order_by(ImportJob.id.desc()).limit(limit)))
 
 
@@ -249,7 +252,8 @@ def _take(job: ImportJob, runner: str, cutoff: datetime) -> bool:
 
 def give_up(job: ImportJob) -> None:
     """An abandoned job that was already retried: failed, with nothing written (one transaction)."""
-    msg = str(_l("处理该导入的进程意外中止，未写入任何数据。请重新上传或重新确认导入。"))
+    msg = str(_l("处理该导出的进程意外中止，未生成文件。请重新导出。") if job.action == "export"
+              else _l("处理该导入的进程意外中止，未写入任何数据。请重新上传或重新确认导入。"))
     db.session.execute(update(ImportJob).where(
         ImportJob.id == job.id, ImportJob.state == "running", ImportJob.attempts == job.attempts)
         .values(state="failed", error=msg, finished_at=utcnow()).execution_options(synchronize_session=False))

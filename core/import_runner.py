@@ -20,7 +20,7 @@ from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from core import dates, import_jobs, import_stash, imports, scheduler
+from core import dates, export_jobs, import_jobs, import_stash, imports, scheduler
 from core.db import db
 from core.import_jobs import ImportJob, JobLost
 from core.permissions import can
@@ -117,7 +117,12 @@ def run(job: ImportJob) -> None:
         db.session.rollback()
         log.exception("import job %s failed", job.id)
         with force_locale(job.locale or "zh"):
-            _fail(job, tracker, _("导入时发生内部错误（%(e)s），未写入任何数据。", e=type(exc).__name__))
+            if job.action == export_jobs.ACTION:
+                message = _("导出时发生内部错误（%(e)s），未生成文件。请稍后重新导出；如仍失败，请联系管理员。",
+                            e=type(exc).__name__)
+            else:
+                message = _("导入时发生内部错误（%(e)s），未写入任何数据。", e=type(exc).__name__)
+            _fail(job, tracker, message)
     finally:
         beat.stop()
 
@@ -132,6 +137,11 @@ def _fail(job: ImportJob, tracker: Tracker, message: str) -> None:
 def _run(job: ImportJob, tracker: Tracker) -> None:
     from core.auth.models import User
     actor = db.session.get(User, job.owner_id)
+    if job.action == export_jobs.ACTION:
+        kind = export_jobs.kinds().get(job.kind)
+        if kind is None or actor is None or not actor.active or not can(f"{kind.domain}.export", user=actor):
+            raise Refused(_("您已无权导出该数据，未生成文件。"))
+        return _export(job, kind, tracker)
     spec = imports.kinds().get(job.kind)
     if spec is None or actor is None or not actor.active or not can(f"{spec.domain}.import", user=actor):
         raise Refused(_("您已无权导入该类数据，未写入任何数据。"))
@@ -190,6 +200,20 @@ def _commit(job: ImportJob, spec, actor, tracker: Tracker) -> None:
     tracker.set(phase="saving")
     _keep_details(folder, job, spec, result, (import_stash.load_view(folder, job.token) or {}).get("preview"))
     import_jobs.finish(job.id, tracker.attempt, "done", tracker.counts, result=_summary(result))
+
+
+def _export(job: ImportJob, kind, tracker: Tracker) -> None:
+    """Count the rows, write them (rows_written as they go), keep the file: done with its size."""
+    today = dates.today()
+    tracker.set(phase="counting")
+    total = kind.count(job.params, today)
+    db.session.rollback()                 # the count's transaction ends; the rows are read in a new one
+    tracker.set(total=total, phase="writing")
+    rows = export_jobs.write(job, kind, tracker.attempt, today, lambda n: tracker("written", n))
+    db.session.rollback()
+    tracker.set(written=rows, total=max(total, rows), phase="saving")
+    size = export_jobs.file_path(job).stat().st_size
+    import_jobs.finish(job.id, tracker.attempt, "done", tracker.counts, result={"rows": rows, "bytes": size})
 
 
 def _summary(result: imports.ImportResult, **extra) -> dict:

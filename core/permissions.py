@@ -9,6 +9,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from core.db import db
+from core.export_jobs import export_domain
 from core.imports import kind_domain
 from core.records import entity_domain
 
@@ -125,8 +126,9 @@ def requires(perm: str):
 
 
 def _owning_domain(view_args: dict) -> str:
-    """`{domain}` of a generic page: the domain of its `etype` (record) or `kind` (import); else 404."""
-    domain = entity_domain(view_args) or kind_domain(view_args)
+    """`{domain}` of a generic page: the domain of its `etype` (record), `kind` (import) or `export`
+    (export job); else 404."""
+    domain = entity_domain(view_args) or kind_domain(view_args) or export_domain(view_args)
     if domain is None:
         abort(404)
     return domain

@@ -6,7 +6,7 @@ from core.domain import Domain
 from core.nav import NavItem
 from registry.home import HOME
 from core.records import Entity
-from registry import (api, export_views, jobs, metrics, reconcile_api, reconcile_todo_views,  # noqa: F401 - pages on bp
+from registry import (api, export, export_views, jobs, metrics, reconcile_api, reconcile_todo_views,  # noqa: F401 - pages on bp
                       reconcile_views, service, spreadsheets, town_views)
 from registry.reconcile_cli import reconcile_cmd
 from registry.models import Firm, FirmFact, Pool, PoolMembership, ReconcileTodo
@@ -32,6 +32,6 @@ NAV = (
 
 DOMAIN = Domain(
     name="registry", blueprint=bp, api=api.blp, entities=ENTITIES, nav=NAV, timeline=registry_items,
-    import_kinds=spreadsheets.KINDS, seeders=(service.seed_pools,), metrics=metrics.METRICS,
+    import_kinds=spreadsheets.KINDS, export_kinds=(export.KIND,), seeders=(service.seed_pools,), metrics=metrics.METRICS,
     quality_checks=jobs.CHECKS, commands=(reconcile_cmd,), home=HOME,
 )

@@ -1,8 +1,10 @@
 """The registry's firm export (every column of every firm the list's filter selects), streamed.
 
 Rows are read from the database as plain column tuples in chunks (yield_per) and written by
-`core.tabular.xlsx_stream` in constant memory into a temporary file, which the view then streams;
-a 100,000-firm export holds neither its rows nor its workbook in memory.
+`core.tabular.xlsx_stream` in constant memory; a 100,000-firm export holds neither its rows nor its
+workbook in memory. A small export (up to EXPORT_DIRECT_MAX_ROWS firms) is written to a temporary file
+during the request and streamed; a larger one runs as a job (`KIND`, core.export_jobs): rows counted,
+then written with their progress, then offered for download from the job's page.
 """
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db
+from core.export_jobs import ExportKind
 from core.tabular.xlsx_stream import temp_path, write_xlsx_file
 from registry import queries, reference
 from registry.models import NAME_SEPARATOR, Firm
@@ -68,3 +71,19 @@ def write_file(flt: queries.FirmFilter, today: date) -> tuple[str, int]:
         os.remove(path)
         raise
     return path, count
+
+
+def count(flt: queries.FirmFilter, today: date) -> int:
+    """How many firms the export of `flt` holds."""
+    return db.session.scalar(select(func.count(Firm.id)).where(*queries.conditions(flt, today))) or 0
+
+
+def _filter(params: dict) -> queries.FirmFilter:
+    return queries.FirmFilter.from_args(params)
+
+
+KIND = ExportKind(
+    name="firms", domain="registry", label_zh="企业库（全部字段）", label_en="Firm registry (every column)",
+    filename="firms", sheet="企业库", headers=HEADERS, column_types=COLUMN_TYPES,
+    count=lambda params, today: count(_filter(params), today),
+    rows=lambda params, today: rows(_filter(params), today), list_endpoint="registry.firm_list")

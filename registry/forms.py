@@ -97,3 +97,7 @@ class MergeForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     """Mark a firm registered by another unit as reviewed (the CSRF token only)."""
+
+
+class ExportStartForm(FlaskForm):
+    """Start a long firm export (a job); the list's filter comes as the list's own hidden query fields."""

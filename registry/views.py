@@ -3,12 +3,12 @@ import calendar
 import os
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import dates
+from core import dates, export_jobs, import_runner
 from core import timeline
 from core.auth.models import Unit
 from core.db import db
@@ -19,7 +19,7 @@ from core.saving import act, flash_errors, save
 from core.tabular.xlsx_stream import content_disposition, stream_file
 from registry import export, queries, reference, service, uscc as uscc_mod
 from registry.capital import Capital
-from registry.forms import EnterPoolForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm, ReviewForm
+from registry.forms import EnterPoolForm, ExportStartForm, ExitPoolForm, FactForm, FirmForm, MergeForm, PoolForm, ReviewForm
 from registry.models import PARKS, Firm, Pool, PoolMembership
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -66,15 +66,20 @@ def firm_list():
     pages = max(1, -(-total // queries.PAGE_SIZE))
     return render_template("registry/firm_list.html", firms=firms, total=total, capped=found.capped, flt=flt,
                            pages=pages,
-                           towns=reference.towns(), parks=PARKS, pools=service.active_pools())
+                           towns=reference.towns(), parks=PARKS, pools=service.active_pools(),
+                           export_form=ExportStartForm(), export_direct_max=current_app.config["EXPORT_DIRECT_MAX_ROWS"])
 
 
 @bp.route("/export.xlsx")
 @requires("registry.export")
 def firm_export():
-    """Every firm of the list's filter: written in constant memory to a temporary file, then streamed
-    (with its length, so the browser shows the download's progress)."""
+    """Every firm of the list's filter. Up to EXPORT_DIRECT_MAX_ROWS firms: written in constant memory to a
+    temporary file, then streamed (with its length, so the browser shows the download's progress). More:
+    a page that starts the export as a job (the list's own button posts straight to it)."""
     flt = queries.FirmFilter.from_args(request.args)
+    total = export.count(flt, dates.today())
+    if total > current_app.config["EXPORT_DIRECT_MAX_ROWS"]:
+        return render_template("registry/firm_export_start.html", flt=flt, total=total, form=ExportStartForm())
     path, _count = export.write_file(flt, dates.today())
     name = f"firms-{dates.today().isoformat()}.xlsx"
     resp = Response(stream_file(path), direct_passthrough=True,
@@ -82,9 +87,24 @@ def firm_export():
     resp.headers["Content-Length"] = str(os.path.getsize(path))
     resp.headers["Content-Disposition"] = content_disposition(name)
     ticket = request.args.get("ticket", "")
-    if ticket.isalnum() and len(ticket) <= 32:     # static/js/firm_export.js: the file is ready
+    if ticket.isalnum() and len(ticket) <= 32:     # a script may wait for this cookie: the file is ready
         resp.set_cookie("yz_export", ticket, max_age=60, samesite="Lax")
     return resp
+
+
+@bp.route("/export/jobs", methods=["POST"])
+@requires("registry.export")
+def firm_export_start():
+    """Start the export of the posted filter as a job (core.export_jobs) and show its progress page."""
+    if not ExportStartForm().validate_on_submit():
+        flash(_("页面已过期，请重新点击导出。"), "danger")
+        return redirect(url_for("registry.firm_list"), 303)
+    flt = queries.FirmFilter.from_args(request.form)
+    job = export_jobs.queue(owner=current_user, kind=export.KIND, params=flt.args(page=""),
+                            locale=str(get_locale() or "zh"))
+    db.session.commit()
+    import_runner.start(job)
+    return redirect(url_for("core.export_job", export=export.KIND.name, job_id=job.id), 303)
 
 
 # ----------------------------------------------------------------------------- firm page and forms

@@ -1,6 +1,7 @@
-// An import job's page (templates/core/import_job.html): follow the job's progress, then show its result.
+// An import or export job's page (templates/core/import_job.html, export_job.html): follow the job's
+// progress, then show its result.
 (function () {
-  const box = document.getElementById("import-job");
+  const box = document.getElementById("import-job") || document.getElementById("export-job");
   if (!box || box.dataset.state === "done" || box.dataset.state === "failed") { return; }
   const url = box.dataset.statusUrl;
 
