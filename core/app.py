@@ -135,7 +135,7 @@ def _core_parts(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     cli.init_app(app)
     app.cli.add_command(import_cli.import_cli)
-    app.jinja_env.globals.update(can=can, nav_items=nav.items, get_locale=get_locale,
+    app.jinja_env.globals.update(can=can, nav_items=nav.items, nav_menu=nav.menu, get_locale=get_locale,
                                  current_user=current_user)
     from core import exports, formatting, home
     app.jinja_env.globals.update(awaiting_count=lambda: home.awaiting(current_user), export_url=exports.export_url)
