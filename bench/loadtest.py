@@ -1,10 +1,10 @@
 """`make loadtest` / `python -m bench.loadtest [--users 8] [--time 30s] [--configs sync:2,gthread:2x4]`:
 the load test of issues 8 and 16.
 
-For SQLite (a file database) and, when a PostgreSQL server answers, PostgreSQL (database bench_load,
-dropped and recreated): seed the 10,000-firm data set (firms bulk-inserted, then pools, facts,
-incubation, talent and finance records), create a viewer and an editor and the editor's API token
-(`flask --app wsgi users token`), and for each gunicorn configuration (worker class and count, e.g.
+For SQLite (a file database) and, when a PostgreSQL server answers, PostgreSQL (BENCH_PG_URL's database,
+emptied, when set; else database bench_load, dropped and recreated): seed the 10,000-firm data set (firms
+bulk-inserted, then pools, facts, incubation, talent and finance records), create a viewer and an editor
+and the editor's API token (`flask --app wsgi users token`), and for each gunicorn configuration (worker class and count, e.g.
 `sync:2`, `sync:4`, `gthread:2x4` = 2 workers × 4 threads) start gunicorn on 127.0.0.1 (a free port) and
 run locust headless (FastHttpUser, no think time) twice, side by side — the bare /health endpoint
 (HealthUser) and the mixed scenario (bench/locustfile.py MixedUser) — with the same users, spawn rate and
@@ -196,9 +196,10 @@ def main(argv=None) -> int:
     try:
         generate.write_files(N_FIRMS, quiet=True)
         sections.append(run_backend("SQLite", f"sqlite:///{work / 'load.db'}", work, args))
-        base = None if args.no_postgres else common.pg_base_url()
-        if base:
-            sections.append(run_backend("PostgreSQL", common.pg_database(base, "bench_load"), work, args))
+        # BENCH_PG_URL's own database when set (emptied first), else database bench_load (re)created
+        pg_url = None if args.no_postgres else common.bench_pg_url("bench_load")
+        if pg_url:
+            sections.append(run_backend("PostgreSQL", pg_url, work, args))
         else:
             sections.append("### PostgreSQL: skipped (no server answered; set BENCH_PG_URL)\n")
     finally:

@@ -3,7 +3,7 @@
 Pages, forms, exports and the API all go through `can()` — via `@requires(...)` on views,
 `get_in_scope_or_404()` for a record, and `can()` in templates. No view compares role names.
 """
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import abort, g
 from flask_login import current_user
@@ -64,18 +64,27 @@ def _grant_matches(grant: str, perm: str, unit_code: str | None) -> bool:
     return grant == perm
 
 
+@lru_cache(maxsize=4096)
+def role_holds(role: str, unit_code: str | None, perm: str) -> bool:
+    """Whether `role` in the unit `unit_code` holds `perm` (no record scope): the grant table read once
+    per (role, unit, permission) and process — the tables above are constants. A page asks it dozens of
+    times (the menu, buttons, the timeline's providers)."""
+    return any(_grant_matches(gr, perm, unit_code) for gr in ROLE_GRANTS.get(role, frozenset()))
+
+
 def can(perm: str, obj=None, user=None) -> bool:
     """True when `user` (default: the current user) holds `perm`, and `obj` is in its scope.
 
     A record in scope: for writes, the record's owning units (its `owner_unit_codes()` if it has
     one) must include the user's unit, unless the role's grant is not unit-scoped.
     """
-    user = user if user is not None else current_user
+    if user is None:
+        user = current_user._get_current_object()     # the proxy resolved once, not per attribute
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    unit_code = user.unit.code if user.unit else None
-    grants = ROLE_GRANTS.get(user.role, frozenset())
-    if not any(_grant_matches(gr, perm, unit_code) for gr in grants):
+    unit = user.unit
+    unit_code = unit.code if unit else None
+    if not role_holds(user.role, unit_code, perm):
         return False
     return obj is None or _in_scope(user, perm, obj, unit_code)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from core.audit import service as audit
 from core.db import db
@@ -153,8 +154,29 @@ def current_membership(firm: Firm, pool: Pool, on: date) -> PoolMembership | Non
 
 
 def memberships_of(firm: Firm) -> list[PoolMembership]:
-    return list(db.session.scalars(select(PoolMembership).where(PoolMembership.firm_id == firm.id)
-                                   .order_by(PoolMembership.entered_on)))
+    """The firm's memberships, oldest first, each with its pool (loaded in the same statement)."""
+    return list(db.session.scalars(select(PoolMembership).options(joinedload(PoolMembership.pool))
+                                   .where(PoolMembership.firm_id == firm.id).order_by(PoolMembership.entered_on)))
+
+
+_MEMO = "yz.registry.memberships"     # per request, in the WSGI environ (never shared by two requests)
+
+
+def page_memberships(firm: Firm) -> list[PoolMembership]:
+    """memberships_of(firm) read once per request: the firm page's pool table and its timeline
+    (registry.timeline) show the same rows. Any flush in the request forgets them."""
+    if not has_request_context():
+        return memberships_of(firm)
+    memo = request.environ.setdefault(_MEMO, {})
+    if firm.id not in memo:
+        memo[firm.id] = memberships_of(firm)
+    return memo[firm.id]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_page_memberships(_session, _ctx) -> None:
+    if has_request_context():
+        request.environ.pop(_MEMO, None)
 
 
 SEED_POOLS = (

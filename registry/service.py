@@ -13,14 +13,14 @@ from registry.firms import (create_firm, draft_firm, find_firm, find_or_register
                             set_listed, update_firm, upsert_firm, validate_code)
 from registry.merges import merge_firms
 from registry.pools import (SEED_POOLS, active_pools, create_pool, current_membership, enter_pool, exit_pool, member_counts_as_of,
-                            member_rows_as_of, members_as_of, memberships_of, overlapping_membership, pool_by_key, pool_count_as_of,
-                            pool_counts, seed_pools)
+                            member_rows_as_of, members_as_of, memberships_of, overlapping_membership, page_memberships, pool_by_key,
+                            pool_count_as_of, pool_counts, seed_pools)
 
 __all__ = [
     "FACT_FIELDS", "FIRM_FIELDS", "SEED_POOLS", "active_pools", "capital_fields", "create_firm", "create_pool", "current_membership",
     "draft_firm", "enter_pool", "exit_pool", "fact_value", "facts_of", "find_firm", "find_or_register_firm",
     "firm_of_row", "firms_by_uscc", "firms_to_review", "insert_firms", "known_firm", "mark_firm_reviewed",
     "member_counts_as_of", "member_rows_as_of", "members_as_of", "memberships_of", "merge_firms", "not_in_registry",
-    "overlapping_membership", "pool_by_key", "pool_count_as_of", "pool_counts", "resolve_industry", "seed_pools",
+    "overlapping_membership", "page_memberships", "pool_by_key", "pool_count_as_of", "pool_counts", "resolve_industry", "seed_pools",
     "set_listed", "update_firm", "upsert_fact", "upsert_firm", "validate_code",
 ]

@@ -15,7 +15,7 @@ def registry_items(firm_id: int, user) -> list[TimelineItem]:
     items = []
     if firm.registered_on:
         items.append(TimelineItem(on=firm.registered_on, domain="registry", title=_("企业成立（注册）")))
-    for m in service.memberships_of(firm):
+    for m in service.page_memberships(firm):
         url = url_for("registry.pool_detail", pool_id=m.pool_id)
         items.append(TimelineItem(on=m.entered_on, domain="registry",
                                   title=_("进入%(pool)s", pool=m.pool.name_zh), detail=m.reason, url=url))

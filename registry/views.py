@@ -8,12 +8,12 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import dates, export_jobs, import_runner
+from core import dataversion, dates, export_jobs, import_runner
 from core import timeline
 from core.auth.models import Unit
 from core.db import db
 from core.exports import XLSX_MIME
-from core.permissions import get_in_scope_or_404, requires
+from core.permissions import can, get_in_scope_or_404, requires
 from core.redirects import safe_next
 from core.saving import act, flash_errors, save
 from core.tabular.xlsx_stream import content_disposition, stream_file
@@ -116,12 +116,20 @@ def firm_detail(firm_id):
     facts = service.facts_of(firm)
     region = _region(firm)
     enter_form = EnterPoolForm(uscc=firm.uscc, entered_on=dates.today())
-    enter_form.pool_id.choices = [(p.id, p.name_zh) for p in service.active_pools()]
+    # the form to enter a pool is shown only to whom may edit the firm: the pools are read only then
+    enter_form.pool_id.choices = (_pool_choices() if can("registry.edit", firm) and not firm.archived_at
+                                  else [])
     merged_into = db.session.get(Firm, firm.merged_into_id) if firm.merged_into_id else None
     return render_template("registry/firm_detail.html", firm=firm, facts=facts, region=region,
                            items=timeline.items_for(firm.id, current_user), enter_form=enter_form,
-                           memberships=service.memberships_of(firm), merged_into=merged_into,
+                           memberships=service.page_memberships(firm), merged_into=merged_into,
                            chart=_facts_chart(facts))
+
+
+def _pool_choices() -> list[tuple[int, str]]:
+    """(id, name) of the active pools, computed once per data version."""
+    return list(dataversion.cached("registry.pool_choices", lambda: tuple(
+        (p.id, p.name_zh) for p in service.active_pools())))
 
 
 def _region(firm):
@@ -186,7 +194,8 @@ def fact_edit(firm_id):
     if form.validate_on_submit() and (saved := save(form, lambda: service.upsert_fact(
             current_user, firm, form.year.data, **{k: getattr(form, k).data for k in service.FACT_FIELDS}))):
         flash(_("年度数据已保存") if saved.result != "unchanged" else _("数据没有变化"), "success")
-        return redirect(url_for("registry.firm_detail", firm_id=firm.id) + "#facts")
+        # firm_id, not firm.id: the commit expired the firm, reading its id would load it again
+        return redirect(url_for("registry.firm_detail", firm_id=firm_id) + "#facts")
     return render_template("registry/fact_form.html", form=form, firm=firm)
 
 

@@ -181,9 +181,9 @@ def _take_head() -> AuditHead:
     if result.rowcount == 0:
         db.session.add(AuditHead(id=1, seq=1, last_hash=GENESIS))
         db.session.flush()
-    head = db.session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-    db.session.refresh(head)
-    return head
+    # populate_existing: the row as it is now (after the UPDATE), even when the session holds it already
+    return db.session.execute(select(AuditHead).where(AuditHead.id == 1)
+                              .execution_options(populate_existing=True)).scalar_one()
 
 
 _BUFFER_KEY = "audit_buffer"

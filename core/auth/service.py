@@ -7,6 +7,7 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import service as audit
@@ -154,8 +155,8 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                                                    ApiToken.revoked_at.is_(None))).first()
+    row = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.user))    # one statement per API request
+                             .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))).first()
     if row is None or not row.user.active:
         return None
     return row.user
