@@ -25,8 +25,8 @@ from __future__ import annotations
 import logging
 import weakref
 
-from sqlalchemy import (Column, DDL, Integer, MetaData, PrimaryKeyConstraint, String, Table, event, func, literal,
-                        or_, select, text)
+from sqlalchemy import (Column, DDL, Integer, MetaData, PrimaryKeyConstraint, String, Table, any_, event, func,
+                        literal, or_, select, text)
 
 from core.db import UNMANAGED_PREFIXES, db
 from registry import uscc as uscc_mod
@@ -193,8 +193,12 @@ def condition(q: str, *, indexed: bool = True):
     if bind.dialect.name == "postgresql":
         exact = or_(_pg_contains(Firm.name, q), _pg_contains(Firm.former_names_text, q),
                     _pg_contains(Firm.uscc, code) if code else literal(False))
-        # pg_trgm serves a fragment of three or more; a shorter one (either spelling) goes to the grams
-        return Firm.id.in_(_gram_hits(short)) & exact if short and indexed else exact
+        # pg_trgm serves a fragment of three or more; a shorter one (either spelling) goes to the grams,
+        # read first as an array (ARRAY(SELECT …), one InitPlan) so that the planner fetches those firms
+        # by id rather than scan the table with LIKE and probe the grams per row (bench/search.py)
+        if short and indexed:
+            return (Firm.id == any_(func.array(_gram_hits(short).scalar_subquery()))) & exact
+        return exact
     exact = [Firm.name.like(_like(q), escape="\\"), Firm.former_names_text.like(_like(q), escape="\\")]
     if code:
         exact.append(Firm.uscc.like(_like(code), escape="\\"))
