@@ -100,11 +100,11 @@ def test_menu_per_role_and_page(app, make_user, login):
     admin = login(make_user("admin", role="admin"))
     for _ in range(2):                                   # drawn, then served as drawn
         on_list = viewer.get("/registry/").get_data(as_text=True)
-        assert 'class="nav-link active" href="/registry/"' in on_list
+        assert 'class="dropdown-item active" href="/registry/"' in on_list     # in the 企业 dropdown
         assert "/registry/reconcile" not in on_list      # 名单核对 needs registry.edit
         on_pools = viewer.get("/registry/pools").get_data(as_text=True)
-        assert 'class="nav-link active" href="/registry/pools"' in on_pools
-        assert 'class="nav-link active" href="/registry/"' not in on_pools
+        assert 'class="dropdown-item active" href="/registry/pools"' in on_pools
+        assert 'class="dropdown-item active" href="/registry/"' not in on_pools
         editor_page = editor.get("/registry/").get_data(as_text=True)
         assert "/registry/reconcile" in editor_page and "用户管理" not in editor_page
         assert "用户管理" in admin.get("/registry/").get_data(as_text=True)

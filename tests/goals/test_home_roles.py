@@ -1,6 +1,7 @@
 """Issue 15, the daily workspace by role: the admin's home (manager summary and the admins' to-dos,
 scoped to every unit) and its badge; who reads the comments (分析与建议) — goals.comment_read through
 core.permissions — and who writes them; the reporting deadline as a setting."""
+import functools
 import io
 import re
 import zipfile
@@ -194,6 +195,8 @@ def test_a_manager_type_editor_sees_both_panels(app, make_user, login, monkeypat
     grants = dict(permissions.ROLE_GRANTS)
     grants["editor"] = grants["editor"] | {"goals.approve"}
     monkeypatch.setattr(permissions, "ROLE_GRANTS", grants)
+    # role_holds caches the (constant) grant table per process: a fresh cache over the patched table
+    monkeypatch.setattr(permissions, "role_holds", functools.lru_cache(maxsize=None)(permissions.role_holds.__wrapped__))
     user = make_user("kjj_lead", unit="kjj", role="editor")
     html = login(user).get("/").get_data(as_text=True)
     assert 'id="home-manager"' in html and 'id="todo-reports"' in html
