@@ -39,10 +39,7 @@ def export_job(export, job_id):
 def export_job_status(export, job_id):
     """The progress as JSON (polled by static/js/import_job.js, as an import's)."""
     _kind, job = _job_or_404(export, job_id)
-    status = import_jobs.status(job)
-    if job.state == "queued" or status["stale"]:
-        import_runner.nudge()
-    return jsonify(status)
+    return jsonify(import_runner.polled_status(job))
 
 
 @bp.route("/exports/<export>/jobs/<int:job_id>/download", methods=["GET"])

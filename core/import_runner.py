@@ -307,6 +307,15 @@ def start(job: ImportJob) -> None:
         pool(app).wake()
 
 
+def polled_status(job) -> dict:
+    """A job's progress for its page's poll (static/js/import_job.js). A queued or abandoned job nudges
+    this process's runners: under `flask run` there is no scheduler process to find it."""
+    status = import_jobs.status(job)
+    if job.state == "queued" or status["stale"]:
+        nudge()
+    return status
+
+
 def nudge() -> None:
     """Wake this process's pool (thread mode) to look for queued and abandoned jobs."""
     app = current_app._get_current_object()

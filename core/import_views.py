@@ -133,13 +133,8 @@ def import_job(kind, job_id):
 @bp.route("/imports/<kind>/jobs/<int:job_id>/status", methods=["GET"])
 @requires("{domain}.import")
 def import_job_status(kind, job_id):
-    """The progress as JSON (polled by static/js/import_job.js). A queued or abandoned job nudges
-    this process's runners: under `flask run` there is no scheduler process to find it."""
-    job = _job_or_404(kind, job_id)
-    status = import_jobs.status(job)
-    if job.state == "queued" or status["stale"]:
-        import_runner.nudge()
-    return jsonify(status)
+    """The progress as JSON (import_runner.polled_status)."""
+    return jsonify(import_runner.polled_status(_job_or_404(kind, job_id)))
 
 
 @bp.route("/imports/jobs", methods=["GET"])
