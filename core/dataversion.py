@@ -9,7 +9,9 @@ on which every cached figure depends. A rollback bumps nothing.
 
 Quiet writes: an UPDATE that sets only columns no figure reads (QUIET_COLUMNS: a user's last sign-in)
 is not noted at all, so signing in invalidates nothing. Writes outside a Session (the import runner's
-heartbeat on its own connection) were never noted.
+heartbeat on its own connection) were never noted. Detail writes: an UPDATE that sets only columns no
+goal's figure reads (DETAIL_COLUMNS: a firm's name, address, legal representative …) is noted as a write
+to "<table>#detail", which only computations whose SQL names such a column depend on.
 
 Reads: `cached(key, fn)` computes fn() once and records which tables the SQL it executed names (a
 before_cursor_execute listener, while fn runs; a nested cached value or indicators.shared result hands
@@ -55,6 +57,21 @@ OWN = frozenset({TABLE, TABLES})
 QUIET_COLUMNS: dict[str, frozenset[str]] = {
     "core_users": frozenset({"last_login_at"}),
 }
+#: Columns no goal's figure reads. An UPDATE that sets only these is noted as a write to "<table>#detail"
+#: (DETAIL), on which only a computation whose SQL names one of them (or every column) depends: editing
+#: a firm's address or name recomputes no count, while a list of firm names is computed again.
+DETAIL_COLUMNS: dict[str, frozenset[str]] = {
+    "registry_firms": frozenset({
+        "uscc", "name", "name_sort", "former_names", "registered_on", "firm_type", "legal_rep", "capital_amount",
+        "capital_currency", "capital_raw", "business_scope", "address", "stock_code", "code_override_reason",
+        "import_batch_id", "created_by_unit", "needs_review", "reviewed_at", "reviewed_by_id", "version",
+        "created_at", "updated_at"}),
+}
+DETAIL = "#detail"
+#: Tables kept by triggers from another table's columns (their writes are not statements the engine
+#: sees): reading one depends on every column of its source
+DERIVED_FROM: dict[str, str] = {"registry_firm_grams": "registry_firms", "registry_firms_fts": "registry_firms"}
+_EVERY_COLUMN = re.compile(r"(?:\bSELECT\s+|\.)\*", re.IGNORECASE)
 _CACHE_LIMIT = 20_000
 _G_KEY = "_data_versions"
 
@@ -99,11 +116,14 @@ def written_table(statement: str) -> str | None:
     table = m.group(1).lower()
     if table in OWN:
         return None
-    quiet = QUIET_COLUMNS.get(table)
-    if quiet:
+    quiet, detail = QUIET_COLUMNS.get(table), DETAIL_COLUMNS.get(table)
+    if quiet or detail:
         sets = _SET_COLUMNS.match(statement)
-        if sets and set(c.lower() for c in _ASSIGNED.findall(sets.group(1))) <= quiet:
+        assigned = set(c.lower() for c in _ASSIGNED.findall(sets.group(1))) if sets else None
+        if assigned and quiet and assigned <= quiet:
             return None
+        if assigned and detail and assigned <= detail:
+            return table + DETAIL
     return table
 
 
@@ -226,14 +246,37 @@ def _words(statement: str) -> frozenset[str]:
 
 
 def _known_tables() -> frozenset[str]:
-    return frozenset(db.metadata.tables)
+    return frozenset(db.metadata.tables) | frozenset(DERIVED_FROM)
+
+
+@lru_cache(maxsize=4096)
+def read_tables(statement: str) -> frozenset[str]:
+    """The version names a statement's result depends on: each table it names, and "<table>#detail" where
+    it names one of that table's DETAIL_COLUMNS or reads every column (`*`); a trigger-kept table
+    stands for its source with every column."""
+    words = _words(statement)
+    tables = set(words & _known_tables())
+    for derived in tables & DERIVED_FROM.keys():
+        tables.add(DERIVED_FROM[derived])
+        tables.add(DERIVED_FROM[derived] + DETAIL)
+    for table in tables & DETAIL_COLUMNS.keys():
+        if words & DETAIL_COLUMNS[table] or _EVERY_COLUMN.search(statement):
+            tables.add(table + DETAIL)
+    return frozenset(tables)
+
+
+def _with_details(tables: Iterable[str]) -> set[str]:
+    """Declared tables (ORM objects loaded before): every column of them, details included."""
+    out = set(tables)
+    out.update(t + DETAIL for t in out & DETAIL_COLUMNS.keys())
+    return out
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_read(_conn, _cursor, statement, _params, _context, _executemany) -> None:
     reads = _READS.get()
     if reads is not None:
-        reads.update(_words(statement) & _known_tables())
+        reads.update(read_tables(statement))
 
 
 @contextmanager
@@ -281,7 +324,7 @@ class _Cache:
             return hit[2]
         with recording() as reads:
             value = fn()
-        reads.update(tables)
+        reads.update(_with_details(tables))
         reads.add(ANY)
         stamp = versions.of(reads)
         with self.lock:

@@ -20,3 +20,13 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def today() -> date:
     """The current date in Asia/Shanghai."""
     return datetime.now(TZ).date()
+
+
+#: The dates a page or report can be viewed as of: the plan's records start in 2017; outside these a date
+#: is a typing slip (and a year before year 1 cannot be computed)
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def plausible(day: date | None) -> bool:
+    """True for a date within EARLIEST..LATEST."""
+    return day is not None and EARLIEST <= day <= LATEST

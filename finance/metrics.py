@@ -21,7 +21,7 @@ def pool_records(as_of: date) -> list[dict]:
 
 
 def pre_ipo_pool(as_of: date) -> int:
-    return len(service.pool_members(as_of))
+    return service.pool_size(as_of)
 
 
 def financing_records(as_of: date) -> list[dict]:

@@ -232,13 +232,20 @@ def stage_durations(candidate: IpoCandidate, today: date | None = None) -> list[
     return out
 
 
+def _open_on(as_of: date):
+    return (IpoCandidate.archived_at.is_(None), in_period(IpoCandidate.entered_on, IpoCandidate.closed_on, as_of))
+
+
 def pool_members(as_of: date) -> list[IpoCandidate]:
     """Open candidacies on `as_of`: entered on or before it, not listed/exited on or before it."""
-    stmt = (select(IpoCandidate)
-            .where(IpoCandidate.archived_at.is_(None),
-                   in_period(IpoCandidate.entered_on, IpoCandidate.closed_on, as_of))
-            .order_by(IpoCandidate.entered_on, IpoCandidate.id))
+    stmt = select(IpoCandidate).where(*_open_on(as_of)).order_by(IpoCandidate.entered_on, IpoCandidate.id)
     return list(db.session.scalars(stmt))
+
+
+def pool_size(as_of: date) -> int:
+    """How many candidacies are open on `as_of` (pool_members' number, counted in SQL: the count reads no
+    firm, so editing a firm's details leaves it cached)."""
+    return db.session.scalar(select(func.count()).select_from(IpoCandidate).where(*_open_on(as_of))) or 0
 
 
 def list_candidates(*, open_only: bool = True, board: str | None = None) -> list[IpoCandidate]:

@@ -1,4 +1,5 @@
 """Goal pages: dashboard, goal page, export, unit page, the reporting workflow."""
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file,
@@ -40,10 +41,15 @@ def as_of_arg() -> date:
     if not raw:
         return dates.today()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         flash(_("日期格式应为 YYYY-MM-DD，已改用今天"), "warning")
         return dates.today()
+    if not dates.plausible(day):
+        flash(_("日期应在 %(a)s 至 %(b)s 之间，已改用今天", a=dates.EARLIEST.isoformat(), b=dates.LATEST.isoformat()),
+              "warning")
+        return dates.today()
+    return day
 
 
 def goal_or_404(key: str) -> Goal:
@@ -53,9 +59,19 @@ def goal_or_404(key: str) -> Goal:
     return goal
 
 
-def _units_with_goals() -> list[Unit]:
-    stmt = select(Unit).where(Unit.id.in_(select(GoalUnit.unit_id))).order_by(Unit.id)
-    return list(db.session.scalars(stmt))
+@dataclass(frozen=True)
+class _UnitOption:
+    code: str
+    name_zh: str
+    name_en: str | None
+
+
+def _units_with_goals() -> tuple[_UnitOption, ...]:
+    """The units responsible for a goal (the dashboard's filter), cached until units or goals change."""
+    def query():
+        stmt = select(Unit).where(Unit.id.in_(select(GoalUnit.unit_id))).order_by(Unit.id)
+        return tuple(_UnitOption(u.code, u.name_zh, u.name_en) for u in db.session.scalars(stmt))
+    return dataversion.cached(("goals.units_with_goals",), query)
 
 
 def _groups(rows, by: str):
@@ -82,11 +98,20 @@ def dashboard():
     key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"), unit_scope(comments.READ))
     body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)),
                               tables=ru.DEFINITION_TABLES)
-    # reporting completeness follows today and the user's permission: outside the cached body
-    completeness = reporting.completeness(dates.today()) if can("goals.approve") else None
+    # reporting completeness follows today and the user's permission: outside the cached body, cached
+    # on its own (its HTML, computed again after a commit wrote a table it read, or the next day)
+    reporting_html = _reporting_panel(dates.today()) if can("goals.approve") else ""
     return render_template("goals/goal_dashboard.html", body=body, by=by, as_of=as_of, unit_code=unit_code,
-                           units=_units_with_goals(), lang=lang(), completeness=completeness,
-                           due_rule=reporting.due_rule())
+                           units=_units_with_goals(), lang=lang(), reporting_html=reporting_html)
+
+
+def _reporting_panel(today: date) -> Markup:
+    """The completeness panel's HTML for those who approve reports (the same for all of them)."""
+    due_rule = reporting.due_rule()
+    key = ("goals.reporting_panel", today, lang(), tuple(sorted(due_rule.items())))
+    return dataversion.cached(key, lambda: Markup(render_template(
+        "goals/_dashboard_reporting.html", completeness=reporting.completeness(today), due_rule=due_rule,
+        lang=lang())), tables=ru.DEFINITION_TABLES)
 
 
 def _dashboard_body(as_of: date, unit_code: str | None, by: str) -> str:

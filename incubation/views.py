@@ -31,7 +31,11 @@ def as_of_date() -> date:
     form = AsOfForm(request.args)
     g.as_of_form = form
     if request.args.get("as_of") and form.validate() and form.as_of.data:
-        return form.as_of.data
+        if dates.plausible(form.as_of.data):
+            return form.as_of.data
+        form.as_of.errors = [_("日期应在 %(a)s 至 %(b)s 之间，已改用今天", a=dates.EARLIEST.isoformat(),
+                               b=dates.LATEST.isoformat())]
+        return dates.today()
     if request.args.get("as_of"):
         form.as_of.errors = [_("日期格式应为 YYYY-MM-DD")]
     return dates.today()

@@ -9,7 +9,11 @@ ODD_QUERIES = [
     "on=2026-13-45", "on=0000-01-01", "date=9999-99-99", "year=abc", "year=99999999999999",
     "year=-5", "sort=%00", "sort=nonexistent_column", "level=%E2%80%AE", "type=" + "x" * 2000,
     "unit=%00", "status=nope", "pool=1%00", "from=2026-02-30&to=1900-01-01",
+    "as_of=2026-13-45", "as_of=%00", "as_of=0001-01-01", "by=%00", "lang=xx",
 ]
+#: A PDF is printed by Chromium (seconds each): it gets the odd values of what it reads (the date) and one
+#: of the rest, not every row above
+PDF_QUERIES = ["as_of=2026-13-45", "as_of=%00", "as_of=0001-01-01", "q=%00&page=abc"]
 
 
 def test_headers_on_pages_errors_static_and_api(app, make_user, login):
@@ -60,8 +64,8 @@ def test_odd_query_strings_never_give_a_500(app, make_user, login, role):
     client = login(make_user(f"odd_{role}", unit="jxj", role=role))
     failures = []
     for path in _list_pages(app):
-        for query in ODD_QUERIES:
+        for query in PDF_QUERIES if path.endswith(".pdf") else ODD_QUERIES:
             resp = client.get(f"{path}?{query}")
             if resp.status_code >= 500:
                 failures.append(f"{path}?{query[:40]} -> {resp.status_code}")
-    assert failures == []
+    assert failures == [], failures

@@ -207,6 +207,63 @@ def test_the_written_tables_are_bumped_in_the_committing_transaction(app, admin)
     ("WITH x AS (SELECT 1) UPDATE registry_firms SET name = 'a'", "*"),
     ("SELECT * FROM registry_firms", None),
     ("UPDATE core_data_version SET version = version + 1 WHERE id = 1", None),
+    # a firm's details (no figure reads them) are a write of their own
+    ("UPDATE registry_firms SET address=?, version=?, updated_at=? WHERE registry_firms.id = ? AND "
+     "registry_firms.version = ?", "registry_firms#detail"),
+    ("UPDATE registry_firms SET name=?, name_sort=?, former_names=? WHERE registry_firms.id = ?",
+     "registry_firms#detail"),
+    ("UPDATE registry_firms SET address=?, above_scale=? WHERE registry_firms.id = ?", "registry_firms"),
+    ("UPDATE registry_firms SET archived_at=?, version=? WHERE registry_firms.id = ?", "registry_firms"),
+    ("DELETE FROM registry_firms WHERE id = ?", "registry_firms"),
 ])
 def test_the_written_table_is_read_from_the_statement(statement, table):
     assert dataversion.written_table(statement) == table
+
+
+@pytest.mark.parametrize("statement, depends", [
+    # a count over figure columns does not depend on the firms' details
+    ("SELECT count(*) FROM registry_pool_memberships WHERE registry_pool_memberships.firm_id IN "
+     "(SELECT registry_firms.id FROM registry_firms WHERE registry_firms.archived_at IS NOT NULL)",
+     {"registry_pool_memberships", "registry_firms"}),
+    # naming a detail column, under an alias too, or every column: the details as well
+    ("SELECT registry_firms_1.name FROM registry_firms AS registry_firms_1",
+     {"registry_firms", "registry_firms#detail"}),
+    ("SELECT * FROM registry_firms", {"registry_firms", "registry_firms#detail"}),
+    ("SELECT f.* FROM registry_firms f", {"registry_firms", "registry_firms#detail"}),
+    # a trigger-kept table stands for its source, every column of it
+    ("SELECT firm_id FROM registry_firm_grams WHERE gram = ?", {"registry_firm_grams", "registry_firms",
+                                                                "registry_firms#detail"}),
+])
+def test_the_tables_a_read_depends_on(app, statement, depends):
+    assert set(dataversion.read_tables(statement)) == depends
+
+
+def test_editing_a_firms_details_recomputes_no_figure_but_what_lists_names(app, admin, login):
+    """PATCHing a firm's address (or name) leaves every goal's figure cached; a cached value that
+    names firms is computed again; a change to a column figures read (above scale) recomputes them."""
+    from registry.models import Firm
+    ids = _base()
+    _fact(ids)
+    db.session.commit()
+    client = login(admin)
+    dataversion.clear_cache()
+    before = _api(client)
+    _dashboard(client, "sector_output_new_materials")
+    names = lambda: tuple(db.session.scalars(db.select(Firm.name).order_by(Firm.id)))   # noqa: E731
+    assert dataversion.cached(("test.firm_names",), names)[-1] == "宁波缓存测试新材料有限公司"
+
+    firm = db.session.get(Firm, ids["firm"])
+    firm.address, firm.name = "宁波市鄞州区首南中路1号", "宁波缓存测试新材料股份有限公司"
+    db.session.commit()
+    n = dataversion.computations()
+    assert _api(client) == before
+    _dashboard(client, "sector_output_new_materials")
+    assert _figures_computed(n) == []
+    assert dataversion.cached(("test.firm_names",), names)[-1] == "宁波缓存测试新材料股份有限公司"
+
+    firm = db.session.get(Firm, ids["firm"])
+    firm.above_scale = False
+    db.session.commit()
+    n = dataversion.computations()
+    _api(client)
+    assert {"sector_output:新型材料", "rd_intensity_above_scale_mfg"} <= _recomputed(n)

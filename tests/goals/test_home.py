@@ -274,6 +274,24 @@ def test_dashboard_year_over_year_trends_and_reporting(app, manager, editor, log
     assert 'id="reporting-table"' not in login(editor).get("/goals/").get_data(as_text=True)
 
 
+def test_dashboard_reporting_panel_follows_a_new_report_and_the_day(app, manager, kjj, login, kjj_reports,
+                                                                   monkeypatch):
+    """The completeness panel is cached (its HTML): a committed report, or the next day, shows at once."""
+    def kjj_cells(html: str) -> tuple[str, str]:
+        row = html[html.index('id="reporting-table"'):]
+        row = row[row.index('data-unit="kjj"'):]
+        return (re.search(r'class="num submitted">(\d+)<', row).group(1),
+                re.search(r'class="num overdue[^"]*">(\d+)<', row).group(1))
+    client = login(manager)
+    before = kjj_cells(client.get("/goals/").get_data(as_text=True))
+    assert before == kjj_cells(client.get("/goals/").get_data(as_text=True))
+    _report("sci_tech_platform_output", kjj, "2017", "90")
+    after = kjj_cells(client.get("/goals/").get_data(as_text=True))
+    assert (int(after[0]), int(after[1])) == (int(before[0]) + 1, int(before[1]) - 1)     # submitted, no longer overdue
+    monkeypatch.setattr(dates, "today", lambda: date(TODAY.year, 6, 30))     # 2019's reports are now overdue
+    assert int(kjj_cells(client.get("/goals/").get_data(as_text=True))[1]) > int(after[1])
+
+
 def test_dashboard_trend_ends_with_the_frozen_figure_on_a_closed_date(app, manager, admin, login, champion_firms):
     from goals import periods
     from registry import service as reg
