@@ -17,7 +17,7 @@ from typing import Callable
 
 from sqlalchemy import and_, case, func, or_, select
 
-from core import indicators
+from core import dataversion, indicators
 from core.db import db
 from core.indicators import Indicator, Parts
 from registry import service
@@ -142,21 +142,34 @@ def _fact_totals(as_of: date, every_year: bool = False) -> list[tuple]:
 
     Every ratio and sector output of a roll-up is read from it (shared within the roll-up by
     core.indicators.shared_results). Only the years a reference year can be are read — the
-    latest year before as_of's with any facts, and as_of's own — unless `every_year`."""
+    latest year before as_of's with any facts, and as_of's own — unless `every_year`.
+
+    Each year's groups are one query, cached by year (core.dataversion): the dashboard's figures as of
+    today and a year before share the reference year they both read, and a write to one year's facts
+    leaves the other years' sums cached."""
+    def query():
+        if every_year:
+            years = list(db.session.scalars(select(FirmFact.year).where(FirmFact.year <= as_of.year)
+                                            .distinct().order_by(FirmFact.year)))
+        else:
+            latest = _latest_year(as_of)
+            years = [as_of.year] if latest is None else sorted({latest, as_of.year})
+        return [row for year in years for row in _year_totals(year)]
+    return indicators.shared(("registry.fact_totals", as_of, every_year), query)
+
+
+def _year_totals(year: int) -> tuple[tuple, ...]:
+    """_fact_totals' groups of one year (cached until a commit writes the facts or the firms' figure columns)."""
     def query():
         members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
         keys = [FirmFact.year, Firm.plan_sector, *members]
         stmt = (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
                 .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
-                .where(Firm.archived_at.is_(None), or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+                .where(FirmFact.year == year, Firm.archived_at.is_(None),
+                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
                 .group_by(*keys))
-        if every_year:
-            stmt = stmt.where(FirmFact.year <= as_of.year)
-        else:
-            latest = _latest_year(as_of)
-            stmt = stmt.where(FirmFact.year.in_([as_of.year] if latest is None else [latest, as_of.year]))
-        return [tuple(row) for row in db.session.execute(stmt)]
-    return indicators.shared(("registry.fact_totals", as_of, every_year), query)
+        return tuple(tuple(row) for row in db.session.execute(stmt))
+    return dataversion.cached(("registry.year_totals", year), query)
 
 
 def _latest_year(as_of: date) -> int | None:

@@ -150,8 +150,15 @@ def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int
     page = page or flt.page
     conds = conditions(flt, today)
     if flt.q:
-        found = db.session.scalar(select(func.count()).select_from(
-            select(Firm.id).where(*conds).limit(COUNT_CAP + 1).subquery())) or 0
+        hits = text_search.exact_short_hits(flt.q) if _text_only(flt) else None
+        if hits is not None:            # counted on the short-fragment index alone (registry/search.py)
+            if not flt.archived:
+                hits = hits.where(text_search.grams.c.firm_id.not_in(
+                    select(Firm.id).where(Firm.archived_at.is_not(None))))
+            counted = hits.limit(COUNT_CAP + 1).subquery()
+        else:
+            counted = select(Firm.id).where(*conds).limit(COUNT_CAP + 1).subquery()
+        found = db.session.scalar(select(func.count()).select_from(counted)) or 0
         total, capped = min(found, COUNT_CAP), found > COUNT_CAP
     else:
         total, capped = db.session.scalar(select(func.count(Firm.id)).where(*conds)) or 0, False
@@ -166,6 +173,11 @@ def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int
         conds = conditions(flt, today, indexed=False)
     stmt = stmt.where(*conds).order_by(order, Firm.id).limit(per_page).offset((page - 1) * per_page)
     return Found(list(db.session.scalars(stmt)), total, capped)
+
+
+def _text_only(flt: FirmFilter) -> bool:
+    """The filter is a text search and nothing else (the archived switch aside)."""
+    return not (flt.code or flt.industry or flt.town or flt.park or flt.pool or flt.flags)
 
 
 def search(flt: FirmFilter, today: date) -> tuple[list[Firm], int]:

@@ -213,6 +213,21 @@ def condition(q: str, *, indexed: bool = True):
     return or_(*hits) & or_(*exact)
 
 
+def exact_short_hits(q: str):
+    """The ids of the firms whose name, former names or credit code contain `q`, from the grams alone
+    (a SELECT of registry_firm_grams.firm_id, distinct), when they answer exactly: `q` is one or two
+    characters with one spelling (most Chinese fragments: its ASCII lower case is its credit-code form
+    lower-cased). Then a count of 10,000 matches reads no firm row. None otherwise (LIKE decides)."""
+    code = uscc_mod.normalize(q).replace(" ", "")
+    fragments = {q.translate(_ASCII_LOWER), code.lower()} - {""}
+    if len(fragments) != 1:
+        return None
+    (fragment,) = fragments
+    if len(fragment) >= TRIGRAM:
+        return None
+    return _gram_hits([fragment]).distinct()
+
+
 def _gram_hits(fragments: list[str]):
     """Firm ids (a superset; LIKE decides) whose grams hold one of the 1–2-character `fragments`."""
     conds = []

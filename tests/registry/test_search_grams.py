@@ -181,6 +181,27 @@ def test_capped_count_in_english(app, many, monkeypatch, login, editor):
     assert "more than 5 firms" in client.get("/registry/?q=科技").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("q", ["科技", "宁波", "禄", "公", "司", "ab", "AB", "Ａb", "c", "C智", "%", "_", "）", "9", "贸易",
+                               "凯禄贸", "无"])
+def test_count_from_the_grams_equals_the_like_count(app, many, make_firm, q):
+    """The count of a short fragment read from the grams alone (registry.search.exact_short_hits) is the
+    LIKE count: archived firms left out unless asked for, former names and codes included, and a fragment
+    of two spellings (full-width, where the code form differs) still counted with LIKE."""
+    extra = make_firm(name="ABC智能（宁波）贸易有限公司")
+    extra.former_names = ["凯禄科技"]
+    gone = make_firm(name="宁波已注销科技有限公司")
+    gone.archived_at = db.func.now()
+    db.session.commit()
+    for archived in (False, True):
+        live = [] if archived else [Firm.archived_at.is_(None)]
+        like = queries.conditions(queries.FirmFilter(q=q, archived=archived), cn_today(), indexed=False)
+        expected = db.session.scalar(select(db.func.count()).select_from(Firm).where(*live, *like))
+        found = queries.find(queries.FirmFilter(q=q, archived=archived), cn_today())
+        assert (found.total, found.capped) == (expected, False), (q, archived)
+    assert search.exact_short_hits("Ａb") is None and search.exact_short_hits("宁波已") is None
+    assert search.exact_short_hits("宁波") is not None
+
+
 @pytest.mark.parametrize("q", ["科技", "宁波", "有限", "公", "a", "瑞博", "凯禄贸"])
 def test_name_index_page_equals_the_sorted_matches(app, many, monkeypatch, q):
     """Read along the name index (many matches) or collected and sorted: the same page, every page."""
