@@ -9,6 +9,8 @@ WORKERS ?= 2
 THREADS ?= 4
 # make loadtest LOADTEST_ARGS="--configs sync:2,sync:4,gthread:2x4" compares worker configurations
 LOADTEST_ARGS ?=
+# make bench BENCH_ARGS="--only rollup,search" runs a part of bench.run (the scale and search benchmarks follow)
+BENCH_ARGS ?=
 # pytest-xdist processes of `make test` (on PostgreSQL each worker gets a database of its own)
 TEST_WORKERS ?= 2
 BACKUP_DIR ?= backups
@@ -61,7 +63,9 @@ lint: dev-install
 
 bench: dev-install
 	$(BIN)/pip install -q -e ".[bench]"
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.scale --postgres
+	$(BIN)/python -m bench.search --repeat 7
 
 loadtest: dev-install
 	$(BIN)/pip install -q -e ".[bench]"

@@ -6,7 +6,7 @@ it is, side by side in the same run (MODES).
 
     PYTHONPATH=. python -m bench.search [--firms 100000] [--repeat 15] [--pg URL] [--no-record]
 
---pg (default: $BENCH_PG_URL) takes a database URL (a schema `bench_search` is made in it and dropped
+--pg (default: $BENCH_PG_URL, else postgres@127.0.0.1 when it answers; --no-pg: SQLite only) takes a database URL (a schema `bench_search` is made in it and dropped
 afterwards).
 """
 from __future__ import annotations
@@ -165,9 +165,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--firms", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL"))
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL"),
+                        help="a PostgreSQL database URL (default: BENCH_PG_URL, else postgres@127.0.0.1 if it answers)")
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
+    args.pg = None if args.no_pg else (args.pg or common.pg_base_url())
     results, loads = {}, {}
     with tempfile.TemporaryDirectory(prefix="yinzhou-search-") as tmp:
         work = Path(tmp)
