@@ -119,21 +119,14 @@ def measure(app, repeat: int) -> list[dict]:
 
 
 def build(url: str, instance: Path, n: int):
-    from sqlalchemy import text
-
-    from bench.generate import bulk_firms
-    from core.db import db
+    from bench.generate import analyze, bulk_firms
     app = common.app_for(url, instance)
     common.create_schema(app)
     with app.app_context():
         t0 = time.perf_counter()
         bulk_firms(n)
         load_s = time.perf_counter() - t0
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE registry_firms"))
-        else:
-            db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        analyze()               # the statistics (and on PostgreSQL the visibility map) a deployment has
     return app, load_s
 
 
