@@ -148,28 +148,28 @@ def _fact_totals(as_of: date, every_year: bool = False) -> list[tuple]:
     today and a year before share the reference year they both read, and a write to one year's facts
     leaves the other years' sums cached."""
     def query():
-        if every_year:
-            years = list(db.session.scalars(select(FirmFact.year).where(FirmFact.year <= as_of.year)
-                                            .distinct().order_by(FirmFact.year)))
-        else:
-            latest = _latest_year(as_of)
-            years = [as_of.year] if latest is None else sorted({latest, as_of.year})
+        if every_year:              # one statement, however many years there are
+            return [tuple(row) for row in db.session.execute(_totals_stmt(FirmFact.year <= as_of.year))]
+        latest = _latest_year(as_of)
+        years = [as_of.year] if latest is None else sorted({latest, as_of.year})
         return [row for year in years for row in _year_totals(year)]
     return indicators.shared(("registry.fact_totals", as_of, every_year), query)
 
 
+def _totals_stmt(years):
+    """The groups of _fact_totals for the facts whose year meets `years` (an SQL condition)."""
+    members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
+    keys = [FirmFact.year, Firm.plan_sector, *members]
+    return (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
+            .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
+            .where(years, Firm.archived_at.is_(None), or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+            .group_by(*keys))
+
+
 def _year_totals(year: int) -> tuple[tuple, ...]:
     """_fact_totals' groups of one year (cached until a commit writes the facts or the firms' figure columns)."""
-    def query():
-        members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
-        keys = [FirmFact.year, Firm.plan_sector, *members]
-        stmt = (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
-                .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
-                .where(FirmFact.year == year, Firm.archived_at.is_(None),
-                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
-                .group_by(*keys))
-        return tuple(tuple(row) for row in db.session.execute(stmt))
-    return dataversion.cached(("registry.year_totals", year), query)
+    return dataversion.cached(("registry.year_totals", year), lambda: tuple(
+        tuple(row) for row in db.session.execute(_totals_stmt(FirmFact.year == year))))
 
 
 def _latest_year(as_of: date) -> int | None:
