@@ -50,29 +50,24 @@ def find_firm(code) -> Firm | None:
     return firm
 
 
-def _of_codes(stmt, codes: list[str]):
-    """`stmt` (on Firm) narrowed to the firms with one of `codes`, planned as lookups in the unique index.
+def _lookup(stmt):
+    """Rows of a lookup of firms by credit code (`Firm.uscc.in_(…)`), planned on the unique index.
 
     PostgreSQL: on a table an import is still filling (never analysed), its planner took `uscc IN (…)`
     to a scan of the whole table, or to the trigram GIN index (which serves equality too) whose pending
     list — every row the running import wrote — it read through for each lookup: an import of 20,000
     firms spent 150 of its 180 s there, growing with the square of the rows. Here sequential and bitmap
-    scans (GIN is only ever read by bitmap) are off for the statement, which leaves the btree. SQLite
-    looks each value up in its index."""
-    return stmt.where(Firm.uscc.in_(codes))
-
-
-def _lookup(stmt):
-    """Execute a lookup of _of_codes: on PostgreSQL with sequential and bitmap scans off for it alone."""
+    scans (GIN is only ever read by bitmap) are off for this statement alone, which leaves the btree.
+    SQLite looks each value up in its index."""
     conn = db.session.connection()
     if conn.dialect.name != "postgresql":
-        return db.session.execute(stmt)
+        return db.session.execute(stmt).all()
     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    result = db.session.execute(stmt).all()
+    rows = db.session.execute(stmt).all()
     conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
     conn.exec_driver_sql("SET LOCAL enable_bitmapscan = on")
-    return result
+    return rows
 
 
 def firms_by_uscc(codes, chunk: int = 500) -> dict[str, Firm]:
@@ -80,7 +75,7 @@ def firms_by_uscc(codes, chunk: int = 500) -> dict[str, Firm]:
     wanted = sorted({uscc_mod.normalize(c) for c in codes if c})
     found: dict[str, Firm] = {}
     for i in range(0, len(wanted), chunk):
-        for (firm,) in _lookup(_of_codes(select(Firm), wanted[i:i + chunk])):
+        for (firm,) in _lookup(select(Firm).where(Firm.uscc.in_(wanted[i:i + chunk]))):
             found[firm.uscc] = firm
     for code, firm in list(found.items()):
         if firm.merged_into_id:
@@ -195,7 +190,7 @@ def insert_firms(actor, drafts: list[dict], *, batch_id=None) -> list[int]:
     insert_rows(Firm.__table__, [{**{_COLUMN_OF[k]: v for k, v in d.items()}, "name_sort": pinyin.sort_key(d["name"]),
                                   "created_at": now, "updated_at": now} for d in drafts])
     codes = [values["uscc"] for values in drafts]
-    id_of = dict(tuple(row) for row in _lookup(_of_codes(select(Firm.uscc, Firm.id), codes)))
+    id_of = dict(tuple(row) for row in _lookup(select(Firm.uscc, Firm.id).where(Firm.uscc.in_(codes))))
     ids = [id_of[code] for code in codes]
     for firm_id, values in zip(ids, drafts):
         ref = audit.AuditRef("registry.firm", str(firm_id), f"{values['name']} ({values['uscc']})"[:255], 1)

@@ -144,9 +144,9 @@ def _fact_totals(as_of: date, every_year: bool = False) -> list[tuple]:
     core.indicators.shared_results). Only the years a reference year can be are read — the
     latest year before as_of's with any facts, and as_of's own — unless `every_year`.
 
-    Each year's groups are one query, cached by year (core.dataversion): the dashboard's figures as of
-    today and a year before share the reference year they both read, and a write to one year's facts
-    leaves the other years' sums cached."""
+    The two years' groups are one query each, cached by year (core.dataversion): the dashboard's figures
+    as of today and a year before share the reference year they both read, and a write to one year's
+    facts leaves the other years' sums cached. `every_year` reads every year in one statement."""
     def query():
         if every_year:              # one statement, however many years there are
             return [tuple(row) for row in db.session.execute(_totals_stmt(FirmFact.year <= as_of.year))]
