@@ -195,6 +195,30 @@ def deferred_indexes(table: Table, incoming: int):
         conn.exec_driver_sql(sql)
 
 
+@contextmanager
+def pg_planner(**settings: str):
+    """PostgreSQL: planner settings (`enable_seqscan="off"`, …) for the statements run inside, on the
+    session's connection and transaction, put back as they were on leaving; nothing on SQLite.
+
+    For the few statements whose right plan the planner cannot see from its estimates (registry.firms'
+    lookups on a table an import is filling; registry.queries' page of a common search fragment)."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql" or not settings:
+        yield
+        return
+    names = sorted(settings)
+    # one round trip each way: the current values are read before the new ones are set
+    was = conn.exec_driver_sql(
+        "SELECT " + ", ".join(f"current_setting('{n}')" for n in names) + ", "
+        + ", ".join(f"set_config('{n}', %(v{i})s, true)" for i, n in enumerate(names)),
+        {f"v{i}": settings[n] for i, n in enumerate(names)}).one()[:len(names)]
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("SELECT " + ", ".join(f"set_config('{n}', %(v{i})s, true)" for i, n in enumerate(names)),
+                             {f"v{i}": v for i, v in enumerate(was)})
+
+
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 

@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from core import pinyin
 from core.audit import service as audit
-from core.db import db, insert_rows, utcnow
+from core.db import db, insert_rows, pg_planner, utcnow
 from core.errors import ServiceError
 from core.permissions import can
 from core.records import check_version
@@ -59,15 +59,8 @@ def _lookup(stmt):
     firms spent 150 of its 180 s there, growing with the square of the rows. Here sequential and bitmap
     scans (GIN is only ever read by bitmap) are off for this statement alone, which leaves the btree.
     SQLite looks each value up in its index."""
-    conn = db.session.connection()
-    if conn.dialect.name != "postgresql":
+    with pg_planner(enable_seqscan="off", enable_bitmapscan="off"):
         return db.session.execute(stmt).all()
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    rows = db.session.execute(stmt).all()
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
-    conn.exec_driver_sql("SET LOCAL enable_bitmapscan = on")
-    return rows
 
 
 def firms_by_uscc(codes, chunk: int = 500) -> dict[str, Firm]:

@@ -39,6 +39,7 @@ FTS = "registry_firms_fts"
 _fts = Table(FTS, MetaData(), Column("rowid", Integer), Column(FTS, String))
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 _ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
+_ASCII_LETTERS = frozenset(_UPPER + _LOWER)
 
 GRAMS = "registry_firm_grams"
 #: The short-fragment index (gram, firm_id). Binary order on both databases (a one-character fragment
@@ -242,7 +243,13 @@ def _gram_hits(fragments: list[str]):
 
 
 def _pg_contains(column, fragment: str):
-    """ILIKE (served by the trigram index), then the ASCII-only case folding of SQLite's LIKE."""
+    """ILIKE (served by the trigram index), then the ASCII-only case folding of SQLite's LIKE.
+
+    A fragment without ASCII letters (most Chinese ones) has no case to fold: there the two are one
+    LIKE, which the trigram index serves as well, and which PostgreSQL checks several times faster
+    than ILIKE on multibyte text (科技有, 10,000 firms to count at 100,000: 75 ms → 20 ms)."""
+    if _ASCII_LETTERS.isdisjoint(fragment):
+        return column.like(_like(fragment), escape="\\")
     folded = func.translate(column, _UPPER, _LOWER)
     return column.ilike(_like(fragment), escape="\\") & folded.like(_like(fragment.translate(_ASCII_LOWER)),
                                                                      escape="\\")
