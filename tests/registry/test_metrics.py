@@ -104,3 +104,28 @@ def test_a_population_without_facts_in_the_latest_year_uses_its_own_latest(facts
                      "sector_output:信息软件": Decimal("0.0700")}            # 2018: 700万元
     with indicators.shared_results():
         assert {m: indicators.compute(m, as_of) for m in alone} == alone
+
+
+def test_postgresql_reads_a_years_sums_from_the_figures_index(facts, make_firm):
+    """PostgreSQL: the partial index of the firms the sums read exists and serves their conditions —
+    its predicate must be implied by them, or the planner can never take it (checked with the table
+    scans off, on the columns it covers: on a handful of rows the planner would rather scan)."""
+    from sqlalchemy import select, text
+
+    from core.db import pg_planner
+    from registry import metrics
+    from registry.models import Firm
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the index is PostgreSQL's (SQLite reads its smaller firm table fast enough)")
+    make_firm(name="小店己", industry_code="5211", above_scale=False)     # neither above scale nor in a sector
+    db.session.commit()
+    assert db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = :n"),
+                             {"n": metrics.FIGURES_INDEX}) == 1
+    db.session.execute(text("ANALYZE registry_firms"))
+    stmt = select(Firm.id, Firm.plan_sector, Firm.above_scale, Firm.high_tech, Firm.industry_code).where(
+        *metrics.figure_firms())
+    sql = str(stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True}))
+    with pg_planner(enable_seqscan="off", enable_bitmapscan="off"):
+        plan = "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+    assert f"Index Only Scan using {metrics.FIGURES_INDEX}" in plan, plan
+    assert len(db.session.execute(stmt).all()) == 5           # the five firms of `facts`, not 小店己
