@@ -5,6 +5,7 @@ from operator import itemgetter
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Table, event, insert
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
@@ -16,6 +17,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def _sqlite_from_hint(_compiler, _table, text: str) -> str:
+    return text
+
+
+# SQLAlchemy renders `select(...).with_hint(table, "INDEXED BY ix_…", "sqlite")` only where the dialect's
+# compiler says how (MySQL, SQL Server); SQLite's says nothing and the hint was dropped. Its syntax is
+# the hint text after the table name (and alias): `FROM registry_firms INDEXED BY ix_…`.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
 
 
 def utcnow() -> datetime:

@@ -17,7 +17,7 @@ from core.db import db
 from core.errors import ServiceError
 from registry.firms import refuse_archived
 from registry.models import Firm, Pool, PoolMembership
-from registry.queries import member_on, period_covers
+from registry.queries import archived_firm_ids, member_on, period_covers
 
 
 def pool_by_key(key: str) -> Pool | None:
@@ -133,7 +133,7 @@ def member_counts_as_of(on: date, pool_id: int | None = None) -> dict[int, int]:
         dated.append(PoolMembership.pool_id == pool_id)
     by_pool = select(PoolMembership.pool_id, func.count()).where(*dated).group_by(PoolMembership.pool_id)
     counts = dict(db.session.execute(by_pool).tuples().all())
-    archived_firms = select(Firm.id).where(Firm.archived_at.is_not(None))
+    archived_firms = archived_firm_ids()
     for pid, n in db.session.execute(by_pool.where(PoolMembership.firm_id.in_(archived_firms))).tuples():
         counts[pid] -= n
     return counts

@@ -45,6 +45,13 @@ def member_on(on: date):
     return in_period(PoolMembership.entered_on, PoolMembership.exited_on, on)
 
 
+def archived_firm_ids():
+    """SELECT of the archived firms' ids (few), read from the (archived_at, name_sort) index. SQLite
+    scanned the whole firm table for it inside `IN (…)` (100,000 firms: 45–60 ms; told the index: 0.1 ms);
+    PostgreSQL picks the index itself."""
+    return select(Firm.id).with_hint(Firm, f"INDEXED BY {NAME_INDEX}", "sqlite").where(Firm.archived_at.is_not(None))
+
+
 def place_column(by: str):
     """The firm's column a breakdown "by town" or "by park" groups on (core.indicators.Parts)."""
     return Firm.park if by == "park" else Firm.town_code
@@ -150,11 +157,10 @@ def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int
     page = page or flt.page
     conds = conditions(flt, today)
     if flt.q:
-        hits = text_search.exact_short_hits(flt.q) if _text_only(flt) else None
-        if hits is not None:            # counted on the short-fragment index alone (registry/search.py)
+        hits = text_search.exact_hits(flt.q) if _text_only(flt) else None
+        if hits is not None:            # counted on a search index alone (registry/search.py)
             if not flt.archived:
-                hits = hits.where(text_search.grams.c.firm_id.not_in(
-                    select(Firm.id).where(Firm.archived_at.is_not(None))))
+                hits = hits.where(hits.selected_columns.firm_id.not_in(archived_firm_ids()))
             counted = hits.limit(COUNT_CAP + 1).subquery()
         else:
             counted = select(Firm.id).where(*conds).limit(COUNT_CAP + 1).subquery()

@@ -18,7 +18,8 @@ databases — so every path that writes a firm (ORM, bulk insert, COPY, merge, u
 step. Two characters: that gram; one character: the grams starting with it (a range of the primary key).
 
 Very common fragments (科技有: 10 % of the firms) are the list's business (registry/queries.py): a
-capped count, and the first page read along the name index.
+capped count (from an index alone where it answers exactly: `exact_hits`), and the first page read
+along the name index.
 """
 from __future__ import annotations
 
@@ -214,19 +215,30 @@ def condition(q: str, *, indexed: bool = True):
     return or_(*hits) & or_(*exact)
 
 
-def exact_short_hits(q: str):
-    """The ids of the firms whose name, former names or credit code contain `q`, from the grams alone
-    (a SELECT of registry_firm_grams.firm_id, distinct), when they answer exactly: `q` is one or two
-    characters with one spelling (most Chinese fragments: its ASCII lower case is its credit-code form
-    lower-cased). Then a count of 10,000 matches reads no firm row. None otherwise (LIKE decides)."""
+def exact_hits(q: str):
+    """A SELECT of the ids (column `firm_id`, distinct) of the firms whose name, former names or credit
+    code contain `q`, read from an index alone, when it answers exactly — else None (LIKE decides).
+
+    `q` must have one spelling (its ASCII lower case is its credit-code form lower-cased: most Chinese
+    fragments). One or two characters: the grams. Three or more without any cased character (CJK,
+    digits, punctuation), on SQLite: the trigram index, whose phrase match is then LIKE's substring
+    match exactly (its case folding has nothing to fold). Then a count of 10,000 matches reads no firm
+    row (科技有 at 100,000 firms, SQLite)."""
     code = uscc_mod.normalize(q).replace(" ", "")
     fragments = {q.translate(_ASCII_LOWER), code.lower()} - {""}
     if len(fragments) != 1:
         return None
     (fragment,) = fragments
-    if len(fragment) >= TRIGRAM:
-        return None
-    return _gram_hits([fragment]).distinct()
+    if len(fragment) < TRIGRAM:
+        return _gram_hits([fragment]).distinct()
+    bind = db.session.get_bind()
+    if bind.dialect.name == "sqlite" and _caseless(fragment) and _fts_ready(bind):
+        return select(_fts.c.rowid.label("firm_id")).where(_fts.c[FTS].op("MATCH")(_phrase(fragment)))
+    return None
+
+
+def _caseless(text: str) -> bool:
+    return all(c.lower() == c == c.upper() for c in text)
 
 
 def _gram_hits(fragments: list[str]):

@@ -182,11 +182,13 @@ def test_capped_count_in_english(app, many, monkeypatch, login, editor):
 
 
 @pytest.mark.parametrize("q", ["科技", "宁波", "禄", "公", "司", "ab", "AB", "Ａb", "c", "C智", "%", "_", "）", "9", "贸易",
-                               "凯禄贸", "无"])
-def test_count_from_the_grams_equals_the_like_count(app, many, make_firm, q):
-    """The count of a short fragment read from the grams alone (registry.search.exact_short_hits) is the
-    LIKE count: archived firms left out unless asked for, former names and codes included, and a fragment
-    of two spellings (full-width, where the code form differs) still counted with LIKE."""
+                               "凯禄贸", "无", "科技有", "凯禄科技", "宁波已注销", "（宁波）", "%_%", "ABC智", "abc智",
+                               "ｃ智能", "ｃ智能（", "无此名称"])
+def test_count_from_an_index_equals_the_like_count(app, many, make_firm, q):
+    """The count of a fragment read from an index alone (registry.search.exact_hits: the grams for one or
+    two characters, SQLite's trigram index for three or more caseless ones) is the LIKE count: archived
+    firms left out unless asked for, former names and codes included, and a fragment of two spellings
+    (full-width, where the code form differs) or with cased letters still counted with LIKE."""
     extra = make_firm(name="ABC智能（宁波）贸易有限公司")
     extra.former_names = ["凯禄科技"]
     gone = make_firm(name="宁波已注销科技有限公司")
@@ -198,8 +200,11 @@ def test_count_from_the_grams_equals_the_like_count(app, many, make_firm, q):
         expected = db.session.scalar(select(db.func.count()).select_from(Firm).where(*live, *like))
         found = queries.find(queries.FirmFilter(q=q, archived=archived), cn_today())
         assert (found.total, found.capped) == (expected, False), (q, archived)
-    assert search.exact_short_hits("Ａb") is None and search.exact_short_hits("宁波已") is None
-    assert search.exact_short_hits("宁波") is not None
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    assert search.exact_hits("Ａb") is None and search.exact_hits("ABC智") is None
+    assert search.exact_hits("ｃ智能") is None          # cased (full-width): LIKE decides
+    assert search.exact_hits("宁波") is not None
+    assert (search.exact_hits("宁波已") is not None) == sqlite
 
 
 @pytest.mark.parametrize("q", ["科技", "宁波", "有限", "公", "a", "瑞博", "凯禄贸"])
