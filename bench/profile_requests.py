@@ -142,11 +142,16 @@ def _after(setup, fn):
     return run
 
 
+def _setup_of(fn):
+    """What runs, unmeasured, before each measured request of `fn` (`_after`), or nothing."""
+    return getattr(fn, "setup", lambda rng: None)
+
+
 def _calls(fn, rng, n: int) -> float:
     """Python function calls per request (cProfile's count): a measure of the work done that the other
     processes of a shared machine do not disturb, unlike times."""
     prof = cProfile.Profile()
-    setup = getattr(fn, "setup", lambda rng: None)
+    setup = _setup_of(fn)
     for _ in range(n):
         setup(rng)
         prof.enable()
@@ -190,7 +195,7 @@ def main(argv=None) -> int:
         for _ in range(3):                 # warm: caches, compiled statements, templates
             fn(rng)
         times, stmts, db_ms, cpu = [], [], [], []
-        setup = getattr(fn, "setup", lambda rng: None)
+        setup = _setup_of(fn)
         for _ in range(args.n):
             setup(rng)
             counter.n, counter.db_s, counter.on = 0, 0.0, True
@@ -215,7 +220,7 @@ def main(argv=None) -> int:
     if args.profile:
         prof = cProfile.Profile()
         fn = runs[args.profile]
-        setup = getattr(fn, "setup", lambda rng: None)
+        setup = _setup_of(fn)
         for _ in range(args.n):
             setup(rng)
             prof.enable()

@@ -218,16 +218,14 @@ def pg_planner(**settings: str):
         yield
         return
     names = sorted(settings)
+    set_all = ", ".join(f"set_config('{n}', %(v{i})s, true)" for i, n in enumerate(names))
     # one round trip each way: the current values are read before the new ones are set
-    was = conn.exec_driver_sql(
-        "SELECT " + ", ".join(f"current_setting('{n}')" for n in names) + ", "
-        + ", ".join(f"set_config('{n}', %(v{i})s, true)" for i, n in enumerate(names)),
-        {f"v{i}": settings[n] for i, n in enumerate(names)}).one()[:len(names)]
+    was = conn.exec_driver_sql("SELECT " + ", ".join(f"current_setting('{n}')" for n in names) + ", " + set_all,
+                               {f"v{i}": settings[n] for i, n in enumerate(names)}).one()[:len(names)]
     # not put back when the block raises: a database error has lost the transaction, and the settings are
     # local to it (another error leaves them until the transaction ends: slower plans at worst)
     yield
-    conn.exec_driver_sql("SELECT " + ", ".join(f"set_config('{n}', %(v{i})s, true)" for i, n in enumerate(names)),
-                         {f"v{i}": v for i, v in enumerate(was)})
+    conn.exec_driver_sql("SELECT " + set_all, {f"v{i}": v for i, v in enumerate(was)})
 
 
 def is_sqlite() -> bool:

@@ -30,8 +30,8 @@ HUNDRED = Decimal(100)
 #: with every column the sums use, so that _totals_stmt reads them from this index alone instead of
 #: scanning the whole firm table with its long business scopes (100,000 firms: 124 ms → 29 ms for a
 #: year's sums, what the dashboard computes again after a facts write). SQLite reads its smaller table
-#: fast enough (bench/scale.py). The migration creates the same; the conditions must stay those of
-#: _totals_stmt for the planner to use it.
+#: fast enough (bench/scale.py). The migration creates the same; its predicate must stay figure_firms()
+#: for the planner to use it (tests/registry/test_metrics.py checks).
 FIGURES_INDEX = "ix_registry_firms_figures"
 PG_FIGURES_INDEX_DDL = (
     f"CREATE INDEX IF NOT EXISTS {FIGURES_INDEX} ON registry_firms (id) "
@@ -178,12 +178,16 @@ def _fact_totals(as_of: date, every_year: bool = False) -> list[tuple]:
 
 def _totals_stmt(years):
     """The groups of _fact_totals for the facts whose year meets `years` (an SQL condition)."""
-    members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
-    keys = [FirmFact.year, Firm.plan_sector, *members]
+    keys = [FirmFact.year, Firm.plan_sector, *_members()]
     return (select(*keys, func.count(), *(func.sum(SUMS[n]()).label(n) for n in SUMS))
             .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
             .where(years, *figure_firms())
             .group_by(*keys))
+
+
+def _members() -> list:
+    """One 1/0 column per population (POPULATIONS), grouped on by the sums."""
+    return [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
 
 
 def figure_firms() -> list:
@@ -354,13 +358,10 @@ def _place_sums(year: int, by: str) -> list[tuple]:
     flags…, sums…), exact in 万元 on SQLite as well (summed in ten-thousandths, the columns' scale):
     the parts equal those of the records to the last digit. Shared within a breakdown."""
     def query():
-        place = place_column(by)
-        members = [case((and_(*POPULATIONS[p]()), 1), else_=0).label(p) for p in POPULATIONS]
-        keys = [place, Firm.plan_sector, *members]
+        keys = [place_column(by), Firm.plan_sector, *_members()]
         stmt = (select(*keys, *(func.sum(func.round(SUMS[n]() * 10000)) for n in SUMS))
                 .select_from(FirmFact).join(Firm, FirmFact.firm_id == Firm.id)
-                .where(FirmFact.year == year, Firm.archived_at.is_(None),
-                       or_(Firm.above_scale.is_(True), Firm.plan_sector.is_not(None)))
+                .where(FirmFact.year == year, *figure_firms())
                 .group_by(*keys))
         return [(*row[:len(keys)], *(_dec(v) / 10000 for v in row[len(keys):])) for row in db.session.execute(stmt)]
     return indicators.shared(("registry.place_sums", year, by), query)
