@@ -27,11 +27,22 @@ superset of what it read (a table name appearing anywhere in the statement count
 list goes wrong silently when a query changes. What SQL cannot show — objects already in the session —
 is what `tables=` is for.
 
+Shared between processes: a value cached with `shared=True` (a whole page part: the dashboard's figures,
+the goals API's body) is also kept in `core_shared_values` under a name made of the database's history
+token and the key, with the versions it was computed at. A process that has no valid value of its own
+reads that row and serves it while those versions still hold, so a write is recomputed by one worker,
+not by each (measured in bench/loadtest.py: each facts write made every worker recompute the dashboard).
+Keeping it is best-effort on its own connection and commit (never waiting for a lock: a busy database
+skips it), and a stale row is never served: its stamp is checked like a local one.
+
 Row locking on PostgreSQL: the bumps are the transaction's last statements, the overall row first (it
 serialises the bumping commits) and the table rows in name order, so two writers never deadlock on them.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 import threading
 import uuid
@@ -41,18 +52,25 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Callable, Hashable, Iterable
 
+from datetime import datetime, timedelta, timezone
+
 from flask import g, has_app_context
-from sqlalchemy import BigInteger, String, event, text
+from markupsafe import Markup
+from sqlalchemy import BigInteger, Boolean, DateTime, String, Text, delete, event, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import Pool, StaticPool
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import WRITTEN_KEY, db
+from core.db import SQLITE_BUSY_MS, WRITTEN_KEY, db
 
 TABLE = "core_data_version"
 TABLES = "core_table_versions"
+SHARED = "core_shared_values"
 ANY = "*"                       # a write to an unknown table: every cached figure depends on it
-OWN = frozenset({TABLE, TABLES})
+OWN = frozenset({TABLE, TABLES, SHARED})
 #: UPDATEs that set only these columns are not noted: no figure reads them
 QUIET_COLUMNS: dict[str, frozenset[str]] = {
     "core_users": frozenset({"last_login_at"}),
@@ -74,6 +92,9 @@ DERIVED_FROM: dict[str, str] = {"registry_firm_grams": "registry_firms", "regist
 _EVERY_COLUMN = re.compile(r"(?:\bSELECT\s+|\.)\*", re.IGNORECASE)
 _CACHE_LIMIT = 20_000
 _G_KEY = "_data_versions"
+_SHARED_PRUNE_EVERY = 200                   # puts between two deletions of old shared rows
+_SHARED_KEEP = timedelta(days=2)            # a shared row not computed again for this long is deleted
+log = logging.getLogger(__name__)
 
 _TARGET = re.compile(r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)'
                      r'\s+(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?', re.IGNORECASE)
@@ -102,6 +123,19 @@ class TableVersion(db.Model):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SharedValue(db.Model):
+    """A cached value kept for every process (`cached(..., shared=True)`): text, with the versions of the
+    tables it read when it was computed (JSON [[table, version], …])."""
+
+    __tablename__ = SHARED
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)     # sha256 of token, generation, key
+    stamp: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(Text)
+    markup: Mapped[bool] = mapped_column(Boolean, default=False)        # HTML (markupsafe.Markup)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # --------------------------------------------------------------------------- tracking writes
@@ -302,7 +336,7 @@ def depends_on(tables: Iterable[str]) -> None:
 # --------------------------------------------------------------------------- the cache
 
 class _Cache:
-    """Values with the versions of the tables each read (per process)."""
+    """Values with the versions of the tables each read (per process; `shared` ones in the database too)."""
 
     def __init__(self) -> None:
         self.token: str | None = None
@@ -310,8 +344,12 @@ class _Cache:
         self.lock = threading.Lock()
         self.computed = 0                            # how many values were computed (tests, bench)
         self.log: deque = deque(maxlen=2000)         # the keys of the latest computations
+        self.generation = 0                          # clear() starts new shared names too
+        self.shared_hits = 0                         # values taken from another process (tests, bench)
+        self.puts = 0
 
-    def get_or_compute(self, key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = ()) -> Any:
+    def get_or_compute(self, key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = (),
+                       shared: bool = False) -> Any:
         versions = None if session_wrote() else current()
         if versions is None:
             return fn()
@@ -322,6 +360,16 @@ class _Cache:
         if hit is not None and versions.still(hit[0]):
             depends_on(hit[1])
             return hit[2]
+        name = _shared_name(versions.token, self.generation, key) if shared and _shares() else None
+        found = _shared_get(name, versions) if name else None
+        if found is not None:
+            stamp, value = found
+            reads = frozenset(n for n, _v in stamp)
+            depends_on(reads)
+            with self.lock:
+                self.shared_hits += 1
+                self._keep(versions, key, stamp, reads, value)
+            return value
         with recording() as reads:
             value = fn()
         reads.update(_with_details(tables))
@@ -330,25 +378,94 @@ class _Cache:
         with self.lock:
             self.computed += 1
             self.log.append(key)
-            if self.token == versions.token:
-                if len(self.values) >= _CACHE_LIMIT:
-                    self.values = {}
-                self.values[key] = (stamp, frozenset(reads), value)
+            self._keep(versions, key, stamp, frozenset(reads), value)
+            self.puts += 1 if name else 0
+            prune = bool(name) and self.puts % _SHARED_PRUNE_EVERY == 1
+        if name and isinstance(value, str):
+            _shared_put(name, stamp, value, prune)
         return value
+
+    def _keep(self, versions: "Versions", key: Hashable, stamp: tuple, reads: frozenset, value: Any) -> None:
+        if self.token == versions.token:
+            if len(self.values) >= _CACHE_LIMIT:
+                self.values = {}
+            self.values[key] = (stamp, reads, value)
 
     def clear(self) -> None:
         with self.lock:
             self.token, self.values = None, {}
+            self.generation += 1
+
+
+def _canonical(key: Any) -> str:
+    """The key as text that is the same in every process (sets sorted: their order follows the
+    process's string hashing)."""
+    if isinstance(key, (tuple, list)):
+        return "(" + ",".join(_canonical(k) for k in key) + ")"
+    if isinstance(key, (set, frozenset)):
+        return "{" + ",".join(sorted(_canonical(k) for k in key)) + "}"
+    return repr(key)
+
+
+def _shared_name(token: str, generation: int, key: Hashable) -> str:
+    return hashlib.sha256(f"{token}|{generation}|{_canonical(key)}".encode()).hexdigest()
+
+
+def _shares() -> bool:
+    """Only a database other processes can reach is worth sharing through (not an in-memory SQLite, whose
+    one connection is the request's own)."""
+    return not isinstance(db.engine.pool, StaticPool)
+
+
+def _shared_get(name: str, versions: "Versions") -> tuple[tuple, Any] | None:
+    """(stamp, value) of the shared row `name` when it is still valid for `versions`."""
+    row = db.session.execute(select(SharedValue.stamp, SharedValue.value, SharedValue.markup)
+                             .where(SharedValue.name == name)).first()
+    if row is None:
+        return None
+    stamp = tuple((n, v) for n, v in json.loads(row.stamp))
+    if not versions.still(stamp):
+        return None
+    return stamp, (Markup(row.value) if row.markup else row.value)
+
+
+def _shared_put(name: str, stamp: tuple, value: str, prune: bool) -> None:
+    """Keep the value for the other processes, on a connection and commit of its own; skipped (not
+    waited for) when another writer holds the lock."""
+    values = {"name": name, "stamp": json.dumps(stamp), "value": str(value), "markup": isinstance(value, Markup),
+              "computed_at": datetime.now(timezone.utc)}
+    table = SharedValue.__table__
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            else:
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+            try:
+                stmt = (sqlite_insert if sqlite else pg_insert)(table).values(**values)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[table.c.name],
+                    set_={c: stmt.excluded[c] for c in ("stamp", "value", "markup", "computed_at")}))
+                if prune:
+                    conn.execute(delete(table).where(table.c.computed_at < values["computed_at"] - _SHARED_KEEP))
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    except DBAPIError as exc:        # busy or locked: the next process to miss computes it again
+        log.info("shared cache value not kept: %s", exc.orig)
 
 
 _CACHE = _Cache()
 
 
-def cached(key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = ()) -> Any:
+def cached(key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = (), *, shared: bool = False) -> Any:
     """fn() for `key`, computed again only after a commit wrote a table it read (immutable values only).
 
-    `tables`: tables fn depends on without querying them (ORM objects passed in, loaded before)."""
-    return _CACHE.get_or_compute(key, fn, tables)
+    `tables`: tables fn depends on without querying them (ORM objects passed in, loaded before).
+    `shared`: a text value (str or Markup) is kept in the database for the other processes too."""
+    return _CACHE.get_or_compute(key, fn, tables, shared)
 
 
 def lookup(key: Hashable) -> tuple[bool, Any]:
@@ -367,6 +484,11 @@ def computations() -> int:
     return _CACHE.computed
 
 
+def shared_hits() -> int:
+    """How many values this process took from another process's computation so far."""
+    return _CACHE.shared_hits
+
+
 def computed_since(count: int) -> list:
     """The keys computed since computations() was `count` (the latest 2,000 at most)."""
     n = _CACHE.computed - count
@@ -380,4 +502,5 @@ def dependencies(key: Hashable) -> frozenset[str] | None:
 
 
 def clear_cache() -> None:
+    """Forget every cached value: this process's, and (a new generation of names) the shared ones."""
     _CACHE.clear()

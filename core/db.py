@@ -77,6 +77,10 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+#: how long a SQLite connection waits for another writer's lock
+SQLITE_BUSY_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """SQLite: enforce foreign keys and wait for locks instead of failing at once; a file database in WAL
@@ -90,7 +94,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         try:
             if cur.execute("PRAGMA journal_mode").fetchone()[0] not in ("wal", "memory"):
                 cur.execute("PRAGMA journal_mode=WAL")

@@ -100,10 +100,10 @@ def goal_list(args):
     """
     as_of, unit, lang = args.get("as_of") or dates.today(), args.get("unit"), _lang(args)
     # the serialised body, computed again after a commit wrote a table it read (core.dataversion), from
-    # the indicators' own cached values
+    # the indicators' own cached values; shared: one worker computes it, the others read it
     body = dataversion.cached(("goals_api_json", as_of, unit, lang), lambda: current_app.json.dumps(
         GoalSchema(many=True).dump(periods.reported_dicts(service.rollup(as_of, unit_code=unit, lang=lang), as_of))),
-        tables=ru.DEFINITION_TABLES)
+        tables=ru.DEFINITION_TABLES, shared=True)
     return current_app.response_class(body + "\n", mimetype="application/json")
 
 

@@ -97,7 +97,7 @@ def dashboard():
     # the indicators that read the written table
     key = ("dashboard_body", as_of, unit_code, by, lang(), can("goals.close"), unit_scope(comments.READ))
     body = dataversion.cached(key, lambda: Markup(_dashboard_body(as_of, unit_code, by)),
-                              tables=ru.DEFINITION_TABLES)
+                              tables=ru.DEFINITION_TABLES, shared=True)
     # reporting completeness follows today and the user's permission: outside the cached body, cached
     # on its own (its HTML, computed again after a commit wrote a table it read, or the next day)
     reporting_html = _reporting_panel(dates.today()) if can("goals.approve") else ""

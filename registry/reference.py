@@ -87,6 +87,12 @@ def industry_code(code: str | None) -> str | None:
     return row["code"] if row else None
 
 
+def industry_name(code: str | None) -> str | None:
+    """The name of one industry (a row of every firm list: no copy of the row)."""
+    row = _industry_index().get(str(code).strip().upper()) if code is not None else None
+    return row["name"] if row else None
+
+
 def industry(code: str | None) -> dict | None:
     """Look up one industry by code (section letters are case-insensitive); None if unknown."""
     if code is None:
@@ -127,6 +133,11 @@ def _town_codes() -> dict[str, tuple[str, str]]:
 @cache
 def _town_index() -> dict[str, tuple[str, str]]:
     return {_town_key(name): (code, name) for code, name in _town_rows()}
+
+
+def town_by_code(code: str | None) -> tuple[str, str] | None:
+    """``(code, name)`` of a 9-digit town code; None if unknown."""
+    return _town_codes().get(code) if code else None
 
 
 def town_by_name(name: str | None) -> tuple[str, str] | None:

@@ -31,12 +31,13 @@ def _helpers():
 
 
 def town_name(code):
-    return dict(reference.towns()).get(code, code or "")
+    found = reference.town_by_code(code)
+    return found[1] if found else (code or "")
 
 
 def industry_label(code):
-    row = reference.industry(code)
-    return f"{code} {row['name']}" if row else (code or "")
+    name = reference.industry_name(code)
+    return f"{code} {name}" if name else (code or "")
 
 
 def capital_display(firm):
