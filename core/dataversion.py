@@ -92,6 +92,7 @@ DERIVED_FROM: dict[str, str] = {"registry_firm_grams": "registry_firms", "regist
 _EVERY_COLUMN = re.compile(r"(?:\bSELECT\s+|\.)\*", re.IGNORECASE)
 _CACHE_LIMIT = 20_000
 _G_KEY = "_data_versions"
+FLIGHT_WAIT_S = 10.0                        # longest wait for another thread's computation of a key
 _SHARED_PRUNE_EVERY = 200                   # puts between two deletions of old shared rows
 _SHARED_KEEP = timedelta(days=2)            # a shared row not computed again for this long is deleted
 log = logging.getLogger(__name__)
@@ -347,6 +348,7 @@ class _Cache:
         self.generation = 0                          # clear() starts new shared names too
         self.shared_hits = 0                         # values taken from another process (tests, bench)
         self.puts = 0
+        self.flights: dict[Hashable, list] = {}     # key -> [lock, threads using it]: one computation at a time
 
     def get_or_compute(self, key: Hashable, fn: Callable[[], Any], tables: Iterable[str] = (),
                        shared: bool = False) -> Any:
@@ -360,6 +362,41 @@ class _Cache:
         if hit is not None and versions.still(hit[0]):
             depends_on(hit[1])
             return hit[2]
+        with self._flight(key) as first:
+            if not first:               # another thread computed it meanwhile: its value, when valid
+                hit = self.values.get(key)
+                if hit is not None and versions.still(hit[0]):
+                    depends_on(hit[1])
+                    return hit[2]
+            return self._miss(versions, key, fn, tables, shared)
+
+    @contextmanager
+    def _flight(self, key: Hashable):
+        """One computation of a key at a time in this process: a thread that misses while another
+        computes the same key waits for it (yields False when it waited) instead of computing it
+        too — after a write, every thread of a worker asked for the dashboard at once. A wait longer
+        than FLIGHT_WAIT_S computes anyway (never a deadlock)."""
+        with self.lock:
+            flight = self.flights.get(key)
+            if flight is None:
+                flight = self.flights[key] = [threading.RLock(), 0]
+            flight[1] += 1
+        got = flight[0].acquire(blocking=False)
+        first = got
+        if not got:
+            got = flight[0].acquire(timeout=FLIGHT_WAIT_S)
+        try:
+            yield first
+        finally:
+            if got:
+                flight[0].release()
+            with self.lock:
+                flight[1] -= 1
+                if flight[1] == 0:
+                    self.flights.pop(key, None)
+
+    def _miss(self, versions: "Versions", key: Hashable, fn: Callable[[], Any], tables: Iterable[str],
+              shared: bool) -> Any:
         name = _shared_name(versions.token, self.generation, key) if shared and _shares() else None
         found = _shared_get(name, versions) if name else None
         if found is not None:

@@ -148,8 +148,17 @@ class Found:
     capped: bool = False    # a text search found more than COUNT_CAP firms
 
 
-def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int = PAGE_SIZE) -> Found:
+#: what the firm list shows of each firm (find(..., columns=LIST_COLUMNS): rows, not ORM objects — a page of
+#: 50 firms without their long 经营范围, former names and the ORM's per-object bookkeeping)
+LIST_COLUMNS = (Firm.id, Firm.name, Firm.archived_at, Firm.uscc, Firm.code_override_reason, Firm.registered_on,
+                Firm.capital_amount, Firm.capital_currency, Firm.capital_raw, Firm.town_code, Firm.park,
+                Firm.industry_code, Firm.above_scale, Firm.high_tech, Firm.listed, Firm.stock_code)
+
+
+def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int = PAGE_SIZE,
+         columns: tuple | None = None) -> Found:
     """One page of firms for the filter, and their number — capped at COUNT_CAP for a text search.
+    `columns`: only these, as rows (LIST_COLUMNS); else Firm objects.
 
     On SQLite a text search matching many firms (WALK_FROM+), listed by name, reads the live firms along
     the name index and tries each with LIKE until the page is full (about per_page × firms / matches
@@ -171,7 +180,7 @@ def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int
     def direction(column):
         return column.desc() if flt.desc else column.asc()
     order = [direction(SORTS[flt.sort]), direction(Firm.id)]
-    stmt, planner = select(Firm), {}
+    stmt, planner = (select(*columns) if columns else select(Firm)), {}
     if flt.q and flt.sort == "name" and not flt.archived and total >= WALK_FROM:
         # the page read along the name index (archived_at, name_sort), each live firm tried with LIKE.
         # SQLite is told the index. PostgreSQL is given the index's own order (archived_at is null on
@@ -187,7 +196,7 @@ def find(flt: FirmFilter, today: date, *, page: int | None = None, per_page: int
                        "max_parallel_workers_per_gather": "0"}
     stmt = stmt.where(*conds).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     with pg_planner(**planner):
-        items = list(db.session.scalars(stmt))
+        items = db.session.execute(stmt).all() if columns else list(db.session.scalars(stmt))
     return Found(items, total, capped)
 
 

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -176,3 +177,40 @@ def test_clearing_the_cache_starts_new_shared_names(client):
     assert "dashboard_body" in [k[0] for k in dataversion.computed_since(computed) if isinstance(k, tuple)]
     db.session.commit()
     assert db.session.execute(text("SELECT count(*) FROM core_shared_values")).scalar() == 2
+
+
+def test_threads_that_miss_together_compute_once(monkeypatch):
+    """After a write every thread of a worker asks for the dashboard at once: one computes, the others
+    wait for its value; a value computed for versions a waiter does not hold is not given to it."""
+    dataversion.clear_cache()
+    held = {"versions": dataversion.Versions("tok", {"t": 1})}
+    monkeypatch.setattr(dataversion, "current", lambda: held["versions"])
+    monkeypatch.setattr(dataversion, "session_wrote", lambda: False)
+    calls, started, go = [], threading.Event(), threading.Event()
+
+    def slow():
+        calls.append(1)
+        started.set()
+        go.wait(10)
+        dataversion.depends_on({"t"})
+        return f"value {len(calls)}"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(dataversion.cached(("flight",), slow)))
+               for _ in range(4)]
+    threads[0].start()
+    assert started.wait(10)
+    for t in threads[1:]:
+        t.start()
+    deadline = time.monotonic() + 10                                 # all four are in the flight of the key
+    while dataversion._CACHE.flights[("flight",)][1] < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert dataversion._CACHE.flights[("flight",)][1] == 4
+    go.set()
+    for t in threads:
+        t.join(20)
+    assert len(calls) == 1 and results == ["value 1"] * 4
+
+    held["versions"] = dataversion.Versions("tok", {"t": 2})          # a commit wrote table t
+    assert dataversion.cached(("flight",), slow) == "value 2" and len(calls) == 2
+    assert dataversion._CACHE.flights == {}
