@@ -43,8 +43,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from contextlib import contextmanager
@@ -92,7 +94,8 @@ DERIVED_FROM: dict[str, str] = {"registry_firm_grams": "registry_firms", "regist
 _EVERY_COLUMN = re.compile(r"(?:\bSELECT\s+|\.)\*", re.IGNORECASE)
 _CACHE_LIMIT = 20_000
 _G_KEY = "_data_versions"
-FLIGHT_WAIT_S = 10.0                        # longest wait for another thread's computation of a key
+FLIGHT_WAIT_S = 10.0                        # longest wait for another thread's or process's computation
+LOCK_STRIPES = 64                           # lock files of the flights across processes on SQLite
 _SHARED_PRUNE_EVERY = 200                   # puts between two deletions of old shared rows
 _SHARED_KEEP = timedelta(days=2)            # a shared row not computed again for this long is deleted
 log = logging.getLogger(__name__)
@@ -398,15 +401,26 @@ class _Cache:
     def _miss(self, versions: "Versions", key: Hashable, fn: Callable[[], Any], tables: Iterable[str],
               shared: bool) -> Any:
         name = _shared_name(versions.token, self.generation, key) if shared and _shares() else None
-        found = _shared_get(name, versions) if name else None
-        if found is not None:
-            stamp, value = found
-            reads = frozenset(n for n, _v in stamp)
-            depends_on(reads)
-            with self.lock:
-                self.shared_hits += 1
-                self._keep(versions, key, stamp, reads, value)
-            return value
+        if name is None:
+            return self._compute(versions, key, fn, tables, None)
+        found = _shared_get(name, versions, db.session)
+        if found is None:
+            with _process_flight(name) as waited:
+                # another process computed it while this one waited: read its row (on a connection of
+                # its own: the request's transaction may not see a later commit)
+                found = _shared_get(name, versions) if waited else None
+                if found is None:
+                    return self._compute(versions, key, fn, tables, name)
+        stamp, value = found
+        reads = frozenset(n for n, _v in stamp)
+        depends_on(reads)
+        with self.lock:
+            self.shared_hits += 1
+            self._keep(versions, key, stamp, reads, value)
+        return value
+
+    def _compute(self, versions: "Versions", key: Hashable, fn: Callable[[], Any], tables: Iterable[str],
+                 name: str | None) -> Any:
         with recording() as reads:
             value = fn()
         reads.update(_with_details(tables))
@@ -454,10 +468,78 @@ def _shares() -> bool:
     return not isinstance(db.engine.pool, StaticPool)
 
 
-def _shared_get(name: str, versions: "Versions") -> tuple[tuple, Any] | None:
-    """(stamp, value) of the shared row `name` when it is still valid for `versions`."""
-    row = db.session.execute(select(SharedValue.stamp, SharedValue.value, SharedValue.markup)
-                             .where(SharedValue.name == name)).first()
+@contextmanager
+def _process_flight(name: str):
+    """One computation of a shared value at a time across the processes (yields True when it waited
+    for another's): on PostgreSQL a transaction-level advisory lock on a connection of its own, on a
+    SQLite file an flock of one of LOCK_STRIPES lock files beside the instance. Waits at most
+    FLIGHT_WAIT_S, then computes anyway; the lock is released when the value is kept (or on an error)."""
+    if db.engine.dialect.name == "postgresql":
+        with _pg_flight(name) as waited:
+            yield waited
+    else:
+        with _file_flight(name) as waited:
+            yield waited
+
+
+@contextmanager
+def _pg_flight(name: str):
+    key = int(name[:15], 16)                     # 60 bits of the name: a bigint lock key
+    try:
+        conn = db.engine.connect()
+    except DBAPIError:
+        yield False
+        return
+    try:
+        waited = not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar()
+        if waited:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(FLIGHT_WAIT_S * 1000)}ms'")
+            try:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            except DBAPIError:                   # waited too long: compute it too
+                conn.rollback()
+        yield waited
+    finally:
+        conn.rollback()                          # ends the transaction: releases the lock
+        conn.close()
+
+
+@contextmanager
+def _file_flight(name: str):
+    import fcntl
+    from flask import current_app
+    folder = os.path.join(current_app.config["INSTANCE_PATH"], "cache-locks")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd = os.open(os.path.join(folder, f"{int(name[:8], 16) % LOCK_STRIPES}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:                              # no writable instance folder: no flight across processes
+        yield False
+        return
+    try:
+        waited, deadline = False, time.monotonic() + FLIGHT_WAIT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = True
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+        yield waited
+    finally:
+        os.close(fd)                             # closing releases the lock
+
+
+def _shared_get(name: str, versions: "Versions", session=None) -> tuple[tuple, Any] | None:
+    """(stamp, value) of the shared row `name` when it is still valid for `versions` (read in `session`,
+    else on a connection of its own)."""
+    stmt = select(SharedValue.stamp, SharedValue.value, SharedValue.markup).where(SharedValue.name == name)
+    if session is not None:
+        row = session.execute(stmt).first()
+    else:
+        with db.engine.connect() as conn:
+            row = conn.execute(stmt).first()
     if row is None:
         return None
     stamp = tuple((n, v) for n, v in json.loads(row.stamp))

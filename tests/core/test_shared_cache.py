@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -214,3 +213,37 @@ def test_threads_that_miss_together_compute_once(monkeypatch):
     held["versions"] = dataversion.Versions("tok", {"t": 2})          # a commit wrote table t
     assert dataversion.cached(("flight",), slow) == "value 2" and len(calls) == 2
     assert dataversion._CACHE.flights == {}
+
+
+def test_processes_compute_a_shared_value_one_at_a_time(shared_app):
+    """The flight across processes (PostgreSQL: an advisory lock, SQLite: an flock): whoever comes
+    second waits until the first has kept its value, then is told it waited (and reads the row)."""
+    name = dataversion._shared_name("tok", 0, ("flight across",))
+    order, first_in, release = [], threading.Event(), threading.Event()
+
+    def first():
+        with shared_app.app_context(), dataversion._process_flight(name) as waited:
+            order.append(("first", waited))
+            first_in.set()
+            release.wait(20)
+            order.append(("first leaves", None))
+
+    def second():
+        with shared_app.app_context(), dataversion._process_flight(name) as waited:
+            order.append(("second", waited))
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert first_in.wait(20)
+    b = threading.Thread(target=second)
+    b.start()
+    time.sleep(0.3)
+    assert ("second", True) not in order                  # still waiting
+    release.set()
+    a.join(20)
+    b.join(20)
+    assert order == [("first", False), ("first leaves", None), ("second", True)]
+    # another name is not held up by it
+    other = dataversion._shared_name("tok", 0, ("another",))
+    with dataversion._process_flight(other) as waited:
+        assert waited is False
