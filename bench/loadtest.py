@@ -189,13 +189,15 @@ def main(argv=None) -> int:
     ap.add_argument("--configs", default="gthread:4x2",
                     help="gunicorn worker class:workers[xthreads], comma-separated (e.g. sync:2,sync:4,gthread:2x4)")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="yinzhou-load-"))
     sections = []
     try:
         generate.write_files(N_FIRMS, quiet=True)
-        sections.append(run_backend("SQLite", f"sqlite:///{work / 'load.db'}", work, args))
+        if not args.no_sqlite:
+            sections.append(run_backend("SQLite", f"sqlite:///{work / 'load.db'}", work, args))
         # BENCH_PG_URL's own database when set (emptied first), else database bench_load (re)created
         pg_url = None if args.no_postgres else common.bench_pg_url("bench_load")
         if pg_url:
