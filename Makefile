@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# gunicorn: 4 gthread workers × 2 threads on 2 cores, chosen by `make loadtest` (README, bench/RESULTS.md)
-WORKERS ?= 4
-THREADS ?= 2
-# make loadtest LOADTEST_ARGS="--configs gthread:2x4,gthread:4x2" compares worker configurations
+# gunicorn: 2 gthread workers × 4 threads, chosen by `make loadtest` (README, bench/RESULTS.md)
+WORKERS ?= 2
+THREADS ?= 4
+# make loadtest LOADTEST_ARGS="--configs sync:2,sync:4,gthread:2x4" compares worker configurations
 LOADTEST_ARGS ?=
 # make bench BENCH_ARGS="--only rollup,search" runs a part of bench.run (the scale and search benchmarks follow)
 BENCH_ARGS ?=

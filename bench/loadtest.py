@@ -186,7 +186,7 @@ def main(argv=None) -> int:
     ap.add_argument("--spawn", type=int, default=8)
     ap.add_argument("--time", default="30s")
     ap.add_argument("--wait", type=float, default=0.0, help="think time: each user waits up to this many s")
-    ap.add_argument("--configs", default="gthread:4x2",
+    ap.add_argument("--configs", default="gthread:2x4",
                     help="gunicorn worker class:workers[xthreads], comma-separated (e.g. sync:2,sync:4,gthread:2x4)")
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--no-sqlite", action="store_true")
