@@ -16,6 +16,7 @@ written, exactly as when every row was validated before the first write. Memory 
 import gc
 import logging
 import random
+import sqlite3
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -388,6 +389,39 @@ def _gc_paused():
             gc.enable()
 
 
+#: SQLite during an import: a page cache of this many KiB (its default is 2,000) and statement journals in
+#: memory. A 100,000-firm import with the search indexes dirties far more pages than the default cache,
+#: which SQLite spills into the WAL file mid-transaction, and each insert (triggers keep the indexes) keeps
+#: a statement journal in a temporary file: measured with py-spy, 41 % of the import's time was pwrite.
+#: Measured at 100,000 real-shaped firms: 40.5 s, peak RSS 219 MB as before; journals in memory 32.3 s,
+#: 219 MB; both 28.3 s, 287 MB (a 128 MB cache: 360 MB for no more gain). Only while the import writes.
+IMPORT_CACHE_KIB = 65_536
+
+
+@contextmanager
+def _sqlite_import_cache():
+    """On SQLite, a page cache of IMPORT_CACHE_KIB and statement journals in memory for the import's
+    connection; its previous settings after."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    # the driver's connection itself: the session may commit and give its Connection back during the
+    # import, and the settings are restored on the connection they were made on (it returns to the pool)
+    raw = db.session.connection().connection.dbapi_connection
+    before = raw.execute("PRAGMA cache_size").fetchone()[0]
+    temp = raw.execute("PRAGMA temp_store").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    raw.execute("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        try:
+            raw.execute(f"PRAGMA cache_size={int(before)}")
+            raw.execute(f"PRAGMA temp_store={int(temp)}")
+        except sqlite3.Error:          # closed after an error (the pool opens a new one), or inside a
+            pass                       # transaction with temporary tables: keep going, nothing is lost
+
+
 def run_import(kind_name: str, data: bytes | PathLike | None, filename: str, *, actor, params: dict | None = None,
                dry_run: bool = False, skip_invalid: bool = False, upload: Upload | None = None,
                progress: Progress = _no_progress, max_bytes: int = tabular.MAX_BYTES) -> ImportResult:
@@ -400,7 +434,7 @@ def run_import(kind_name: str, data: bytes | PathLike | None, filename: str, *, 
     applies inside the transaction to count created/updated/unchanged, then rolls back.
     `progress` hears the rows read, validated and written (see Progress).
     """
-    with _gc_paused():
+    with _gc_paused(), _sqlite_import_cache():
         return _run_import(kind_name, data, filename, actor=actor, params=params, dry_run=dry_run,
                            skip_invalid=skip_invalid, upload=upload, progress=progress, max_bytes=max_bytes)
 

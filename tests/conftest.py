@@ -61,21 +61,30 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+def serving(app, *, domains: bool = True, on_exit=None):
+    """Yield `app` inside its app context with the schema, the units and (`domains`) the domains' own
+    reference data; afterwards `on_exit(app)`, and on PostgreSQL every table emptied. For fixtures:
+    `yield from serving(make_app(tmp_path, ...))`."""
     with app.app_context():
         db.create_all()
         from core.seed import seed_units
         seed_units()
-        _seed_domains()
+        if domains:
+            _seed_domains()
         db.session.commit()
         yield app
+        if on_exit is not None:
+            on_exit(app)
         db.session.rollback()
         if TEST_DB:
             _truncate_all()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    yield from serving(make_app(tmp_path))
 
 
 def _seed_domains() -> None:
@@ -87,18 +96,7 @@ def _seed_domains() -> None:
 @pytest.fixture
 def csrf_app(tmp_path):
     """An app with CSRF protection on, as in production."""
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        db.create_all()
-        from core.seed import seed_units
-        seed_units()
-        db.session.commit()
-        yield app
-        db.session.rollback()
-        if TEST_DB:
-            _truncate_all()
-        db.session.remove()
-        db.engine.dispose()
+    yield from serving(make_app(tmp_path, WTF_CSRF_ENABLED=True), domains=False)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from core.db import db, utcnow
 from core.import_jobs import ImportJob
 from core.imports import ImportBatch
 from registry.models import Firm
-from tests.conftest import TEST_DB, _truncate_all, _url, make_app
+from tests.conftest import TEST_DB, _url, make_app, serving
 
 
 def _app(tmp_path, runner: str):
@@ -30,19 +30,7 @@ def _app(tmp_path, runner: str):
 
 
 def _served(app):
-    with app.app_context():
-        db.create_all()
-        from core.seed import run_seeders, seed_units
-        seed_units()
-        run_seeders()
-        db.session.commit()
-        yield app
-        import_runner.stop(app)
-        db.session.rollback()
-        if TEST_DB:
-            _truncate_all()
-        db.session.remove()
-        db.engine.dispose()
+    yield from serving(app, on_exit=import_runner.stop)
 
 
 @pytest.fixture

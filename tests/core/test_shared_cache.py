@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from core import dataversion
 from core.db import db
-from tests.conftest import TEST_DB, _truncate_all, _url, make_app
+from tests.conftest import TEST_DB, _url, make_app, serving
 
 AS_OF = "2024-12-31"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,20 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 @pytest.fixture
 def shared_app(tmp_path):
-    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=_url(TEST_DB) if TEST_DB
-                   else f"sqlite:///{tmp_path / 'shared.db'}")
-    with app.app_context():
-        db.create_all()
-        from core.seed import run_seeders, seed_units
-        seed_units()
-        run_seeders()
-        db.session.commit()
-        yield app
-        db.session.rollback()
-        if TEST_DB:
-            _truncate_all()
-        db.session.remove()
-        db.engine.dispose()
+    yield from serving(make_app(tmp_path, SQLALCHEMY_DATABASE_URI=_url(TEST_DB) if TEST_DB
+                                else f"sqlite:///{tmp_path / 'shared.db'}"))
 
 
 @pytest.fixture
