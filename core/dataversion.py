@@ -40,6 +40,7 @@ serialises the bumping commits) and the table rows in name order, so two writers
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -51,12 +52,11 @@ import uuid
 from collections import deque
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Callable, Hashable, Iterable
 
-from datetime import datetime, timedelta, timezone
-
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from markupsafe import Markup
 from sqlalchemy import BigInteger, Boolean, DateTime, String, Text, delete, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -66,7 +66,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool, StaticPool
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import SQLITE_BUSY_MS, WRITTEN_KEY, db
+from core.db import SQLITE_BUSY_MS, WRITTEN_KEY, db, is_sqlite
 
 TABLE = "core_data_version"
 TABLES = "core_table_versions"
@@ -362,14 +362,12 @@ class _Cache:
             if self.token != versions.token:
                 self.token, self.values = versions.token, {}
             hit = self.values.get(key)
-        if hit is not None and versions.still(hit[0]):
-            depends_on(hit[1])
+        if _served(hit, versions):
             return hit[2]
         with self._flight(key) as first:
             if not first:               # another thread computed it meanwhile: its value, when valid
                 hit = self.values.get(key)
-                if hit is not None and versions.still(hit[0]):
-                    depends_on(hit[1])
+                if _served(hit, versions):
                     return hit[2]
             return self._miss(versions, key, fn, tables, shared)
 
@@ -448,6 +446,15 @@ class _Cache:
             self.generation += 1
 
 
+def _served(hit: tuple | None, versions: "Versions") -> bool:
+    """Whether a cached (stamp, tables, value) is still valid for `versions`; if so, its tables are handed
+    to an enclosing recording."""
+    if hit is None or not versions.still(hit[0]):
+        return False
+    depends_on(hit[1])
+    return True
+
+
 def _canonical(key: Any) -> str:
     """The key as text that is the same in every process (sets sorted: their order follows the
     process's string hashing)."""
@@ -474,12 +481,8 @@ def _process_flight(name: str):
     for another's): on PostgreSQL a transaction-level advisory lock on a connection of its own, on a
     SQLite file an flock of one of LOCK_STRIPES lock files beside the instance. Waits at most
     FLIGHT_WAIT_S, then computes anyway; the lock is released when the value is kept (or on an error)."""
-    if db.engine.dialect.name == "postgresql":
-        with _pg_flight(name) as waited:
-            yield waited
-    else:
-        with _file_flight(name) as waited:
-            yield waited
+    with (_file_flight(name) if is_sqlite() else _pg_flight(name)) as waited:
+        yield waited
 
 
 @contextmanager
@@ -506,8 +509,6 @@ def _pg_flight(name: str):
 
 @contextmanager
 def _file_flight(name: str):
-    import fcntl
-    from flask import current_app
     folder = os.path.join(current_app.config["INSTANCE_PATH"], "cache-locks")
     try:
         os.makedirs(folder, exist_ok=True)
@@ -592,10 +593,7 @@ def lookup(key: Hashable) -> tuple[bool, Any]:
     recording), else (False, None): lets a caller skip the set-up of a computation (a SAVEPOINT)."""
     versions = None if session_wrote() else current()
     hit = _CACHE.values.get(key) if versions is not None and _CACHE.token == versions.token else None
-    if hit is None or not versions.still(hit[0]):
-        return False, None
-    depends_on(hit[1])
-    return True, hit[2]
+    return (True, hit[2]) if _served(hit, versions) else (False, None)
 
 
 def computations() -> int:

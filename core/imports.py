@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core import tabular
 from core import text as unsafe_text
 from core.audit import service as audit
-from core.db import db, deferred_indexes, refresh_statistics
+from core.db import db, deferred_indexes, is_sqlite, refresh_statistics
 from core.errors import ServiceError
 from core.import_batches import ImportBatch, undo_batch  # noqa: F401 - part of this module's API
 from core.tabular.cells import RowInvalid  # noqa: F401 - domains raise it from parse()
@@ -402,7 +402,7 @@ IMPORT_CACHE_KIB = 65_536
 def _sqlite_import_cache():
     """On SQLite, a page cache of IMPORT_CACHE_KIB and statement journals in memory for the import's
     connection; its previous settings after."""
-    if db.session.get_bind().dialect.name != "sqlite":
+    if not is_sqlite():
         yield
         return
     # the driver's connection itself: the session may commit and give its Connection back during the
